@@ -1,0 +1,7 @@
+"""`python -m conformance` runs the CLI."""
+
+import sys
+
+from conformance.cli import main
+
+sys.exit(main())

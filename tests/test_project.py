@@ -1,0 +1,73 @@
+"""The project skeleton keeps its promises: README commands, CI entry point, packaging, reports/."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+CI_SCRIPT = REPO / ".ci" / "run"
+README = REPO / "README.md"
+
+
+def _ci_command() -> str:
+    lines = [line.strip() for line in CI_SCRIPT.read_text().splitlines()]
+    return [line for line in lines if line and not line.startswith(("#", "set ", "cd "))][-1]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    command = _ci_command()
+    assert "pytest" in command
+    assert f"{command}\n" in README.read_text()
+
+
+def test_readme_first_screen_shows_the_two_setup_commands() -> None:
+    first_screen = "\n".join(README.read_text().splitlines()[:30])
+    assert _ci_command() in first_screen
+    assert "&& conformance run" in first_screen
+
+
+def test_console_script_target_exists() -> None:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    module, _, attribute = pyproject["project"]["scripts"]["conformance"].partition(":")
+    assert callable(getattr(importlib.import_module(module), attribute))
+
+
+def _git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def git_checkout() -> None:
+    if shutil.which("git") is None or _git("rev-parse", "--git-dir").returncode != 0:
+        pytest.skip("not a git checkout: reports/ hygiene is checked in one")
+
+
+@pytest.mark.usefixtures("git_checkout")
+def test_generated_reports_are_ignored() -> None:
+    assert _git("check-ignore", "-q", "reports/2026-11-21T000000Z-triport/report.json").returncode == 0
+    for kept in ("reports/README.md", "reports/.gitignore"):
+        assert _git("check-ignore", "-q", kept).returncode == 1, kept
+
+
+def test_the_wheel_carries_the_contracts(tmp_path: Path) -> None:
+    """`pip install .` must work outside the checkout, so spec/ ships inside the package."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation",
+         "--quiet", "--wheel-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    [wheel] = tmp_path.glob("conformance-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for contract in sorted(p.name for p in (REPO / "spec").iterdir()):
+        assert f"conformance/spec/{contract}" in names
+    assert "conformance/cli.py" in names
