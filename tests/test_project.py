@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 
+
+REPO = Path(__file__).resolve().parents[1]
 CI_SCRIPT = REPO / ".ci" / "run"
 README = REPO / "README.md"
 

@@ -1,0 +1,121 @@
+"""Run a reference server: in a background thread (tests, `conformance run`) or in the foreground."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from conformance.reference.common import ReferenceApp, ServerOptions, Wrapper
+
+
+def build(options: ServerOptions) -> ReferenceApp:
+    """The reference server an options object describes (not yet listening)."""
+    if options.api == "triport":
+        from conformance.reference.triport import create_app
+    else:
+        from conformance.reference.teos import create_app
+    return create_app(options)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free one, so the URL is known before serving."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def base_url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _uvicorn(app: ReferenceApp, options: ServerOptions) -> uvicorn.Server:
+    # httptools writes what the app declares, so a fault can put bytes on a 204 (h11 refuses).
+    config = uvicorn.Config(
+        Wrapper(app.asgi, options), http="httptools", lifespan="off", log_level="warning",
+        access_log=False, timeout_graceful_shutdown=1,
+    )
+    return uvicorn.Server(config)
+
+
+class ReferenceServer:
+    """A reference server on loopback in a daemon thread, for the duration of a `with` block."""
+
+    def __init__(self, options: ServerOptions, host: str = "127.0.0.1", port: int = 0):
+        self.options = options
+        self.app = build(options)
+        self._socket = bind(host, port)
+        self.base_url = base_url_of(self._socket)
+        self._server = _uvicorn(self.app, options)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True,
+            name=f"reference-{options.api}",
+        )
+
+    def target_config(self) -> dict[str, Any]:
+        return self.app.target_config(self.base_url)
+
+    def __enter__(self) -> ReferenceServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the {self.options.api} reference server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+
+
+def serve_forever(options: ServerOptions, host: str, port: int, write_config: Path | None = None) -> None:
+    """Serve in the foreground until interrupted, printing the base URL first."""
+    app = build(options)
+    sock = bind(host, port)
+    base_url = base_url_of(sock)
+    if write_config is not None:
+        write_target_config(write_config, app.target_config(base_url))
+    print(f"{options.api} reference server: {base_url}", flush=True)
+    _uvicorn(app, options).run(sockets=[sock])
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def to_toml(config: dict[str, Any]) -> str:
+    """Top-level scalars, then one table per top-level dict (nested dicts become inline tables)."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in config.items() if not isinstance(v, dict)]
+    for table, values in config.items():
+        if isinstance(values, dict):
+            lines += ["", f"[{table}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_target_config(path: Path, config: dict[str, Any]) -> None:
+    """Write a target config readable only by its owner: it holds live credentials."""
+    header = f"# Target config for the bundled {config['api']} reference server (conformance serve).\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(header + to_toml(config))
