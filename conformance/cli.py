@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from conformance import __version__
@@ -36,6 +38,47 @@ def _format_json(requirements: Sequence[Requirement]) -> str:
 FORMATS = {"table": _format_table, "md": _format_markdown, "json": _format_json}
 
 
+def _faults(args: argparse.Namespace) -> int:
+    from conformance.reference.faults import FAULTS, VARIANTS
+
+    apis = ("triport", "teos") if args.api == "all" else (args.api,)
+    catalogue = VARIANTS if args.variants else FAULTS
+    entries = [entry for api in apis for entry in catalogue[api]]
+    if args.format == "json":
+        print(json.dumps([vars(entry) for entry in entries], indent=2))
+        return EXIT_OK
+    width = max(len(entry.name) for entry in entries)
+    for entry in entries:
+        breaks = "" if args.variants else f"{entry.breaks:<18} "
+        print(f"{entry.api:<8} {entry.name:<{width}}  {breaks}{entry.description}")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from conformance.reference.common import ServerOptions
+    from conformance.reference.runner import serve_forever
+
+    try:
+        options = ServerOptions(
+            api=args.api, faults=frozenset(args.fault), variants=frozenset(args.variant), csrf=args.csrf,
+            async_delay=args.async_delay, latency_s=args.latency_ms / 1000, db=args.db or ":memory:",
+        )
+    except ValueError as exc:
+        return _fail(str(exc))
+    try:
+        serve_forever(options, args.host, args.port, args.write_config)
+    except OSError as exc:  # the address is taken or not ours, the config path is not writable
+        return _fail(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}")
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def _fail(message: str) -> int:
+    print(f"conformance: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def _requirements(args: argparse.Namespace) -> int:
     catalogue = load_catalogue()
     selected = catalogue.requirements if args.api == "all" else catalogue.for_api(args.api)
@@ -61,6 +104,29 @@ def build_parser() -> argparse.ArgumentParser:
     requirements.add_argument("--api", choices=("triport", "teos", "all"), default="all")
     requirements.add_argument("--format", choices=tuple(FORMATS), default="table")
     requirements.set_defaults(handler=_requirements)
+
+    faults = commands.add_parser("faults", help="list the reference servers' faults (or --variants)")
+    faults.add_argument("--api", choices=("triport", "teos", "all"), default="all")
+    faults.add_argument("--variants", action="store_true", help="list the conformant variants instead")
+    faults.add_argument("--format", choices=("table", "json"), default="table")
+    faults.set_defaults(handler=_faults)
+
+    serve = commands.add_parser("serve", help="run a bundled reference server")
+    serve.add_argument("--api", choices=("triport", "teos"), required=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="0 (the default) picks a free port")
+    serve.add_argument("--fault", action="append", default=[], metavar="NAME",
+                       help="turn on a fault (see `conformance faults`); repeatable")
+    serve.add_argument("--variant", action="append", default=[], metavar="NAME",
+                       help="turn on a conformant variant (see `conformance faults --variants`); repeatable")
+    serve.add_argument("--csrf", action="store_true", help="Triport: enforce the CSRF token on non-GET requests")
+    serve.add_argument("--async-delay", type=float, default=0.0, metavar="SECONDS",
+                       help="TEOS: cancellations take effect this long after the 202")
+    serve.add_argument("--latency-ms", type=float, default=0.0, metavar="MS", help="delay every response")
+    serve.add_argument("--db", metavar="PATH", help="keep state in this SQLite file (default: in memory)")
+    serve.add_argument("--write-config", type=Path, metavar="FILE",
+                       help="write a target config (credentials, fixture ids) for this server")
+    serve.set_defaults(handler=_serve)
     return parser
 
 
@@ -69,8 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except SpecError as exc:
-        print(f"conformance: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(str(exc))
+    except BrokenPipeError:  # the reader (`| head`) left early: nothing went wrong here
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

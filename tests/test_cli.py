@@ -62,3 +62,69 @@ def test_the_module_runs_as_a_program() -> None:
     result = subprocess.run([sys.executable, "-m", "conformance", "--version"],
                             capture_output=True, text=True, timeout=60, check=False)
     assert (result.returncode, result.stdout.strip()) == (0, f"conformance {__version__}")
+
+
+def test_faults_json_is_the_catalogue(capsys: pytest.CaptureFixture) -> None:
+    from conformance.reference.faults import FAULTS
+
+    assert cli.main(["faults", "--api", "teos", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(f["name"], f["breaks"]) for f in listed] == [(f.name, f.breaks) for f in FAULTS["teos"]]
+
+
+def test_faults_variants_table(capsys: pytest.CaptureFixture) -> None:
+    from conformance.reference.faults import VARIANTS
+
+    assert cli.main(["faults", "--variants", "--api", "triport"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == [v.name for v in VARIANTS["triport"]]
+
+
+def _serve(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "conformance", "serve", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("api", ["triport", "teos"])
+def test_serve_prints_its_url_and_writes_a_private_config(api: str, tmp_path) -> None:
+    """Starts `conformance serve`; expects the base URL first, a working server and a 0600 config."""
+    import stat
+    import tomllib
+
+    import requests
+
+    config_path = tmp_path / "target.toml"
+    process = _serve("--api", api, "--write-config", str(config_path))
+    try:
+        line = process.stdout.readline()
+        base_url = line.rsplit(" ", 1)[-1].strip()
+        assert line.startswith(f"{api} reference server: http://127.0.0.1:")
+        config = tomllib.loads(config_path.read_text())
+        assert (config["api"], config["base_url"]) == (api, base_url)
+        assert stat.S_IMODE(config_path.stat().st_mode) == 0o600
+        if api == "triport":
+            response = requests.get(f"{base_url}/v1/billing/invoices/{config['fixtures']['paid'][0]}",
+                                    cookies={"nl_session": config["credentials"]["session"]}, timeout=10)
+            assert response.json()["status"] == "paid"
+        else:
+            response = requests.get(f"{base_url}/odata/v1.0/Invoices({config['fixtures']['paid'][0]})",
+                                    headers={"Authorization": f"Bearer {config['credentials']['token']}"},
+                                    timeout=10)
+            assert response.json()["Status"] == "Paid"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--api", "triport", "--fault", "nope"], "unknown triport fault 'nope'"),
+     (["--api", "teos", "--host", "256.0.0.1"], "cannot serve on 256.0.0.1:0"),
+     (["--api", "teos", "--async-delay", "-2"], "delays must be non-negative")],
+    ids=["unknown-fault", "bad-host", "negative-delay"],
+)
+def test_serve_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:
+    process = _serve(*args)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert stderr.count("\n") == 1 and message in stderr, stderr

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -72,3 +74,22 @@ def test_the_wheel_carries_the_contracts(tmp_path: Path) -> None:
     for contract in sorted(p.name for p in (REPO / "spec").iterdir()):
         assert f"conformance/spec/{contract}" in names
     assert "conformance/cli.py" in names
+    _run_installed(wheel, tmp_path)
+
+
+def _run_installed(wheel: Path, tmp_path: Path) -> None:
+    """Install the wheel alone into a folder and run it from elsewhere: no checkout involved."""
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    listed = subprocess.run([sys.executable, "-m", "conformance", "requirements", "--format", "json"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert len(json.loads(listed.stdout)) >= 40
+    server = subprocess.Popen([sys.executable, "-m", "conformance", "serve", "--api", "teos"], cwd=tmp_path,
+                              env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().startswith("teos reference server: http://127.0.0.1:")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -41,7 +41,7 @@ def base_url_of(sock: socket.socket) -> str:
 def _uvicorn(app: ReferenceApp, options: ServerOptions) -> uvicorn.Server:
     # httptools writes what the app declares, so a fault can put bytes on a 204 (h11 refuses).
     config = uvicorn.Config(
-        Wrapper(app.asgi, options), http="httptools", lifespan="off", log_level="warning",
+        Wrapper(app.asgi, options), http="httptools", lifespan="off", log_level="error",
         access_log=False, timeout_graceful_shutdown=1,
     )
     return uvicorn.Server(config)
@@ -73,10 +73,18 @@ class ReferenceServer:
             time.sleep(0.01)
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def stop(self) -> None:
+        """Ask the server to stop, without waiting (stop several, then join them)."""
         self._server.should_exit = True
+        self._server.force_exit = True  # open event streams and hung requests must not delay the stop
+
+    def join(self) -> None:
         self._thread.join(timeout=10)
         self._socket.close()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+        self.join()
 
 
 def serve_forever(options: ServerOptions, host: str, port: int, write_config: Path | None = None) -> None:

@@ -76,4 +76,6 @@ def serve(schemas: dict[str, Any]) -> Iterator[Callable[..., Running]]:
 
     yield start
     for server in started:
-        server.__exit__(None, None, None)
+        server.stop()
+    for server in started:
+        server.join()
