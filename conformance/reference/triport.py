@@ -175,6 +175,14 @@ class TriportApp:
             return None
         return row
 
+    def gate(self, request: Request, csrf: bool = False) -> sqlite3.Row | Response:
+        """The caller's session, or the 401 (no valid session) or 403 (CSRF) that refuses the request."""
+        session = self.authenticate(request)
+        if session is None:
+            return self.error(401)
+        problem = self.csrf_problem(request, session) if csrf else None
+        return problem or session
+
     def _primary(self) -> sqlite3.Row:
         return self.db.execute("SELECT * FROM sessions WHERE role='primary'").fetchone()
 
@@ -227,11 +235,9 @@ class TriportApp:
     # ------------------------------------------------------------------ operations
 
     async def create_invoice(self, request: Request) -> Response:
-        session = self.authenticate(request)
-        if session is None:
-            return self.error(401)
-        if problem := self.csrf_problem(request, session):
-            return problem
+        session = self.gate(request, csrf=True)
+        if isinstance(session, Response):
+            return session
         raw = await read_body(request)
         try:
             body = json.loads(raw) if raw is not None else None
@@ -252,9 +258,9 @@ class TriportApp:
         return json_response(self.options, self.render(row), 200 if self.options.variant("create-200") else 201)
 
     async def list_invoices(self, request: Request) -> Response:
-        session = self.authenticate(request)
-        if session is None:
-            return self.error(401)
+        session = self.gate(request)
+        if isinstance(session, Response):
+            return session
         status = request.query_params.get("status")
         paging = [request.query_params.get(name, "0") for name in ("limit", "offset")]
         if status is not None and status not in STATUSES:
@@ -281,9 +287,9 @@ class TriportApp:
         return json_response(self.options, {"invoices": invoices})
 
     async def get_invoice(self, request: Request) -> Response:
-        session = self.authenticate(request)
-        if session is None:
-            return self.error(401)
+        session = self.gate(request)
+        if isinstance(session, Response):
+            return session
         row = self.owned(request.path_params["id"], session)
         return self.error(404) if row is None else json_response(self.options, self.render(row))
 
@@ -291,11 +297,9 @@ class TriportApp:
         invoice_id = request.path_params["id"]
         if self.options.fault("existence-before-auth") and self._find(invoice_id) is None:
             return self.error(404, key="cancel-404")
-        session = self.authenticate(request)
-        if session is None:
-            return self.error(401)
-        if problem := self.csrf_problem(request, session):
-            return problem
+        session = self.gate(request, csrf=True)
+        if isinstance(session, Response):
+            return session
         if self.options.fault("crash-on-long-id") and len(invoice_id) > 64:
             raise RuntimeError("invoice id too long for the index")
         if self.options.fault("cancel-hangs"):
@@ -359,11 +363,9 @@ class TriportApp:
         return self.db.execute("SELECT * FROM invoices WHERE id=?", (invoice_id,)).fetchone()
 
     async def pay_from_balance(self, request: Request) -> Response:
-        session = self.authenticate(request)
-        if session is None:
-            return self.error(401)
-        if problem := self.csrf_problem(request, session):
-            return problem
+        session = self.gate(request, csrf=True)
+        if isinstance(session, Response):
+            return session
         row = self.owned(request.path_params["id"], session)
         if row is None:
             return self.error(404)
@@ -384,9 +386,9 @@ class TriportApp:
         return json_response(self.options, {"invoice_id": row["id"], "status": "paid", "new_balance_micro": balance})
 
     async def invoice_events(self, request: Request) -> Response:
-        session = self.authenticate(request)
-        if session is None:
-            return self.error(401)
+        session = self.gate(request)
+        if isinstance(session, Response):
+            return session
         row = self.owned(request.path_params["id"], session)
         if row is None:
             return self.error(404)
