@@ -1,0 +1,42 @@
+"""Checks specific to TEOS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from conformance import specs
+from conformance.checks import Verdict, verdict
+from conformance.http import Exchange
+
+
+def _schema_errors(name: str, instance: Any) -> list[str]:
+    document = specs.load_document("teos.openapi.yaml")
+    schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+    return [e.message for e in Draft202012Validator(schema).iter_errors(instance)]
+
+
+def transactions(exchange: Exchange) -> list[dict[str, Any]]:
+    """The transaction(s) a 202 describes (one object or an array: TEOS-D-CANCEL-BODY)."""
+    body = exchange.json()
+    return body if isinstance(body, list) else [body]
+
+
+def cancel_result(exchange: Exchange) -> Verdict:
+    try:
+        body = exchange.json()
+    except ValueError:
+        return verdict(False, "a Transaction body", f"not JSON: {exchange.body[:80]!r}")
+    errors = _schema_errors("CancelResult", body)
+    return verdict(not errors, "a body matching the Transaction schema", "; ".join(errors[:3]) or "ok")
+
+
+def coreledger_error(exchange: Exchange) -> Verdict:
+    try:
+        body = exchange.json()
+    except ValueError:
+        return verdict(False, "CoreLedger's error body", f"not JSON: {exchange.body[:80]!r}")
+    ok = isinstance(body, dict) and "code" in body and isinstance(body.get("message"), str)
+    return verdict(ok, "a JSON object with code and message", json.dumps(body)[:120])

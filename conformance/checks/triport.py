@@ -1,0 +1,53 @@
+"""Checks specific to Triport's console billing API."""
+
+from __future__ import annotations
+
+import json
+
+from conformance.checks import Verdict, verdict
+from conformance.http import Exchange
+
+
+def error_envelope(exchange: Exchange) -> Verdict:
+    """The flat envelope: a JSON object whose `error` is a string (text and extra members free)."""
+    try:
+        body = exchange.json()
+    except ValueError:
+        return verdict(False, 'a JSON object with a string "error"', f"not JSON: {exchange.body[:80]!r}")
+    ok = isinstance(body, dict) and isinstance(body.get("error"), str)
+    return verdict(ok, 'a JSON object with a string "error"', json.dumps(body)[:120])
+
+
+def invoice_status(exchange: Exchange, expected: str) -> Verdict:
+    """A get answered 200 with the expected status."""
+    try:
+        status = exchange.json().get("status") if exchange.status == 200 else None
+    except (ValueError, AttributeError):
+        status = None
+    return verdict(status == expected, f"the invoice reads {expected}",
+                   f"status {exchange.status}, invoice {status!r}")
+
+
+def frame(event: str, data: str) -> tuple[str, object]:
+    try:
+        return event, json.loads(data)
+    except ValueError:
+        return event, data
+
+
+def snapshot_first(frames: list[tuple[str, str]], status: str) -> Verdict:
+    """The first frame is `snapshot` whose JSON data carries the current status."""
+    if not frames:
+        return verdict(False, f"a snapshot frame with status {status}", "no frame")
+    event, data = frame(*frames[0])
+    ok = event == "snapshot" and isinstance(data, dict) and data.get("status") == status
+    return verdict(ok, f"a first snapshot frame with status {status}", f"{event}: {data}")
+
+
+def told_cancelled(frames: list[tuple[str, str]]) -> Verdict:
+    """An invoice_cancelled frame with JSON object data; a status, if carried, reads cancelled."""
+    for event, data in map(lambda f: frame(*f), frames):
+        if event == "invoice_cancelled":
+            ok = isinstance(data, dict) and data.get("status", "cancelled") == "cancelled"
+            return verdict(ok, "invoice_cancelled with JSON data", f"invoice_cancelled: {data}")
+    return verdict(False, "an invoice_cancelled frame", f"frames {[e for e, _ in frames]}")

@@ -1,0 +1,159 @@
+"""Run the pytest suite in `conformance/suite/` against one target and grade it per requirement."""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.catalogue import Catalogue, Requirement, load_catalogue
+from conformance.grading import RequirementResult, TestOutcome, grade, verdict
+from conformance.http import CheckFailed, Exchange, Redactor
+from conformance.target import RunSettings, Target
+
+SUITE = Path(__file__).resolve().parent / "suite"
+
+
+@dataclass
+class RunResult:
+    api: str
+    verdict: str
+    results: list[RequirementResult]
+    duration_s: float
+
+    def get(self, requirement_id: str) -> RequirementResult:
+        return next(r for r in self.results if r.id == requirement_id)
+
+
+def selector(only: list[str] | None = None, exclude: list[str] | None = None) -> Callable[[str], bool]:
+    """A requirement-id filter from --only / --exclude globs."""
+    def selected(requirement_id: str) -> bool:
+        if only and not any(fnmatch.fnmatchcase(requirement_id, glob) for glob in only):
+            return False
+        return not (exclude and any(fnmatch.fnmatchcase(requirement_id, glob) for glob in exclude))
+    return selected
+
+
+def requirement_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("requirement")
+    return marker.args[0] if marker else None
+
+
+class SuitePlugin:
+    """Gives the suite its target and settings, skips what cannot be decided, records outcomes."""
+
+    def __init__(self, target: Target, settings: RunSettings, catalogue: Catalogue,
+                 selected: Callable[[str], bool], progress: Callable[[str, str], None] | None = None):
+        self._target, self._settings, self.catalogue = target, settings, catalogue
+        self.selected, self.progress = selected, progress
+        self._redact = Redactor(target.secrets())
+        self.outcomes: dict[str, list[TestOutcome]] = {}
+        self.problems: list[str] = []  # collection errors: the suite itself is broken
+        self._exchanges: list[Exchange] = []
+        self._started = 0.0
+
+    @pytest.fixture(scope="session")
+    def target(self) -> Target:
+        return self._target
+
+    @pytest.fixture(scope="session")
+    def settings(self) -> RunSettings:
+        return self._settings
+
+    @pytest.fixture(scope="session")
+    def redact(self) -> Redactor:
+        return self._redact
+
+    @pytest.fixture(scope="session")
+    def record(self) -> Callable[[Exchange], None]:
+        return self._exchanges.append
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        kept = [item for item in items if (rid := requirement_of(item)) and self.selected(rid)
+                and self.catalogue.get(rid).api == self._target.api]
+        for item in kept:
+            reason = self._skip_reason(self.catalogue.get(requirement_of(item)), item)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+        # Whole-API requirements go last: they also judge what the targeted tests received.
+        kept.sort(key=lambda item: item.get_closest_marker("whole_api") is not None)
+        items[:] = kept
+
+    def _skip_reason(self, requirement: Requirement, item: pytest.Item) -> str | None:
+        missing = [need for need in requirement.needs if not self._target.has(need)]
+        if missing:
+            return f"not configured: {', '.join(missing)}"
+        if self._settings.profile == "safe" and item.get_closest_marker("safe") is None:
+            return "not decidable in profile safe: it creates or cancels invoices"
+        return None
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.problems.append(f"{report.nodeid}: {str(report.longrepr).splitlines()[-1]}")
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._exchanges.clear()
+        self._started = time.monotonic()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+        report = yield
+        failed_check = call.excinfo is not None and call.excinfo.errisinstance((CheckFailed, AssertionError))
+        if report.failed or report.skipped or call.when == "teardown":
+            self._finish(item, report, call, failed_check)
+        return report
+
+    def _finish(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo,
+                failed_check: bool) -> None:
+        requirement_id = requirement_of(item)
+        outcomes = self.outcomes.setdefault(requirement_id, [])
+        if outcomes and outcomes[-1].name == item.name:  # teardown after a failure: already recorded
+            return
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            outcome = TestOutcome(item.name, "skipped", reason.removeprefix("Skipped: "))
+        elif report.failed:
+            kind = "failed" if failed_check else "error"
+            outcome = TestOutcome(item.name, kind, self._redact(_reason(call)))
+        else:
+            outcome = TestOutcome(item.name, "passed")
+        outcome.duration_s = round(time.monotonic() - self._started, 3)
+        outcome.evidence = [exchange.evidence(self._redact) for exchange in self._exchanges]
+        outcomes.append(outcome)
+        if self.progress:
+            self.progress(requirement_id, outcome.outcome)
+
+
+def _reason(call: pytest.CallInfo) -> str:
+    if call.excinfo is None:
+        return "failed"
+    exc = call.excinfo.value
+    if isinstance(exc, CheckFailed):
+        return f"expected {exc.expected}; got {exc.actual}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:500]
+
+
+class SuiteBroken(RuntimeError):
+    """The suite could not be collected: a bug in the kit, not in the target."""
+
+
+def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
+              progress: Callable[[str, str], None] | None = None) -> RunResult:
+    """Run every selected requirement's tests against the target and grade the results."""
+    catalogue = load_catalogue()
+    plugin = SuitePlugin(target, settings, catalogue, selected, progress)
+    started = time.monotonic()
+    args = [str(SUITE / target.api), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE),
+            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly"]
+    code = pytest.main(args, plugins=[plugin])
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or plugin.problems:
+        raise SuiteBroken("; ".join(plugin.problems) or f"pytest exited with {code!r}")
+    requirements = [r for r in catalogue.for_api(target.api) if selected(r.id)]
+    results = [grade(r, plugin.outcomes.get(r.id, []), settings.strict) for r in requirements]
+    return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3))

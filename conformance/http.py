@@ -1,0 +1,204 @@
+"""One HTTP client for the suite: timeouts, no redirects, bounded reads, evidence with secrets redacted."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+MAX_BODY_BYTES = 1024 * 1024  # read at most this much of any body; the rest is never downloaded
+EXCERPT_BYTES = 2048  # how much of a body the evidence keeps
+REDACTED = "<redacted>"
+
+
+class CheckFailed(AssertionError):
+    """A requirement is not met: carries what was expected and what came back."""
+
+    def __init__(self, expected: str, actual: str):
+        self.expected, self.actual = expected, actual
+        super().__init__(f"expected {expected}; got {actual}")
+
+
+class NoResponse(CheckFailed):
+    """The target did not answer (timeout, refused, reset, framing error): the requirement fails."""
+
+
+class Redactor:
+    """Replaces every configured secret in text with <redacted>."""
+
+    def __init__(self, secrets: list[str]):
+        self._secrets = sorted((s for s in secrets if s), key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+@dataclass
+class Exchange:
+    """One request and its response (or the reason there was none), as evidence."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    truncated: bool = False
+    elapsed_s: float = 0.0
+    error: str | None = None
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+    def json(self) -> Any:
+        """The body as JSON; ValueError when it is not."""
+        return json.loads(self.body)
+
+    def curl(self) -> str:
+        parts = ["curl", "-X", self.method]
+        for name, value in self.request_headers.items():
+            parts += ["-H", f"{name}: {value}"]
+        if self.request_body:
+            parts += ["--data-binary", self.request_body.decode("utf-8", "replace")]
+        return " ".join(shlex.quote(p) for p in [*parts, self.url])
+
+    def evidence(self, redact: Redactor) -> dict[str, Any]:
+        """The exchange as report evidence; every string passes through the redactor."""
+        excerpt = self.body[:EXCERPT_BYTES].decode("utf-8", "replace")
+        return {
+            "method": self.method, "url": redact(self.url), "status": self.status,
+            "headers": {k: redact(v) for k, v in self.headers.items()},
+            "body_excerpt": redact(excerpt), "body_truncated": self.truncated or len(self.body) > EXCERPT_BYTES,
+            "elapsed_s": round(self.elapsed_s, 4), "error": redact(self.error) if self.error else None,
+            "curl": redact(self.curl()),
+        }
+
+
+@dataclass
+class Client:
+    """Sends requests to one target. Every exchange goes to `record`; secrets never leave redacted."""
+
+    base_url: str
+    timeout_s: float
+    redact: Redactor
+    record: Callable[[Exchange], None] = lambda exchange: None
+
+    def request(self, method: str, path: str, *, cookies: dict[str, str] | None = None,
+                headers: dict[str, str] | None = None, json_body: Any = None, data: bytes | str | None = None,
+                timeout_s: float | None = None) -> Exchange:
+        prepared = self._prepare(method, path, cookies, headers, json_body, data)
+        exchange = Exchange(method, prepared.url, self._shown_headers(prepared), _bytes(prepared.body))
+        started = time.monotonic()
+        try:
+            with requests.Session() as session:
+                response = session.send(prepared, timeout=timeout_s or self.timeout_s,
+                                        allow_redirects=False, stream=True)
+                exchange.status, exchange.headers = response.status_code, dict(response.headers)
+                exchange.body, exchange.truncated = _bounded(response)
+        except requests.Timeout:
+            exchange.error = f"no response within {timeout_s or self.timeout_s:g} s"
+        except requests.RequestException as exc:
+            exchange.error = f"{type(exc).__name__}: {_first_line(exc)}"
+        exchange.elapsed_s = time.monotonic() - started
+        self.record(exchange)
+        if exchange.error:
+            raise NoResponse(f"an answer to {method} {path}", exchange.error)
+        return exchange
+
+    def stream(self, path: str, *, cookies: dict[str, str] | None = None,
+               read_timeout_s: float | None = None) -> EventStream:
+        """Open a Server-Sent Events stream; a silent stream stops a read after `read_timeout_s`."""
+        prepared = self._prepare("GET", path, cookies, {"Accept": "text/event-stream"}, None, None)
+        exchange = Exchange("GET", prepared.url, self._shown_headers(prepared), None)
+        session = requests.Session()
+        try:
+            response = session.send(prepared, timeout=(self.timeout_s, read_timeout_s or self.timeout_s),
+                                    allow_redirects=False, stream=True)
+        except requests.RequestException as exc:
+            session.close()
+            exchange.error = f"{type(exc).__name__}: {_first_line(exc)}"
+            self.record(exchange)
+            raise NoResponse(f"an answer to GET {path}", exchange.error) from None
+        exchange.status, exchange.headers = response.status_code, dict(response.headers)
+        self.record(exchange)
+        return EventStream(exchange, response, session)
+
+    def _prepare(self, method: str, path: str, cookies: dict[str, str] | None, headers: dict[str, str] | None,
+                 json_body: Any, data: bytes | str | None) -> requests.PreparedRequest:
+        request = requests.Request(method, self.base_url + path, headers=headers or {}, cookies=cookies or {},
+                                   json=json_body, data=data)
+        return request.prepare()
+
+    def _shown_headers(self, prepared: requests.PreparedRequest) -> dict[str, str]:
+        return {k: v for k, v in prepared.headers.items() if k.lower() not in ("content-length", "user-agent")}
+
+
+@dataclass
+class EventStream:
+    """A live SSE response. Frames are parsed as they arrive; comments (`: keep-alive`) are skipped."""
+
+    exchange: Exchange
+    response: requests.Response
+    session: requests.Session
+    closed: bool = False
+    _buffer: bytes = b""
+    _chunks: Iterator[bytes] | None = None
+
+    def frames(self, wait_s: float) -> Iterator[tuple[str, str]]:
+        """(event, data) frames until the server closes the stream or `wait_s` passes without one."""
+        if self._chunks is None:
+            self._chunks = self.response.iter_content(chunk_size=None)
+        deadline = time.monotonic() + wait_s
+        event, data = None, []
+        while time.monotonic() < deadline:
+            while b"\n" in self._buffer:
+                line, self._buffer = self._buffer.split(b"\n", 1)
+                text = line.decode("utf-8", "replace").rstrip("\r")
+                if text.startswith("event:"):
+                    event = text[6:].strip()
+                elif text.startswith("data:"):
+                    data.append(text[5:].lstrip())
+                elif text == "" and (event or data):
+                    self.exchange.body += f"event: {event}\ndata: {''.join(data)}\n\n".encode()
+                    yield event or "message", "\n".join(data)
+                    event, data = None, []
+                    deadline = time.monotonic() + wait_s
+            try:
+                self._buffer += next(self._chunks)
+            except StopIteration:
+                self.closed = True
+                return
+            except requests.RequestException:  # a read timed out or the connection broke
+                return
+
+    def close(self) -> None:
+        self.response.close()
+        self.session.close()
+
+
+def _bounded(response: requests.Response) -> tuple[bytes, bool]:
+    """Read at most MAX_BODY_BYTES; a larger body is cut and flagged, never buffered whole."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            response.close()
+            return b"".join(chunks)[:MAX_BODY_BYTES], True
+    return b"".join(chunks), False
+
+
+def _bytes(body: bytes | str | None) -> bytes | None:
+    return body.encode() if isinstance(body, str) else body
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

@@ -1,0 +1,117 @@
+"""What a run is pointed at (Target) and how hard it pushes (RunSettings): typed, frozen, secret-safe."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+APIS = ("triport", "teos")
+PROFILES = ("full", "safe")
+CREDENTIALS = {
+    "triport": ("session", "other_session", "expired_session", "csrf_token", "other_csrf_token"),
+    "teos": ("token", "other_token"),
+}
+FIXTURES = {"triport": ("paid", "expired", "other_pending"), "teos": ("paid", "expired", "other_open")}
+PRIMARY = {"triport": "session", "teos": "token"}
+
+
+class TargetError(ValueError):
+    """A target description is unusable; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A credential. Its repr never shows the value, so it cannot leak through a log or a traceback."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret(<redacted>)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Target:
+    api: str
+    base_url: str
+    credentials: Mapping[str, Secret]
+    fixtures: Mapping[str, tuple[str, ...]]
+    create_body: Mapping[str, Any]
+    settle_deadline_s: float = 30.0
+
+    def credential(self, name: str) -> str | None:
+        secret = self.credentials.get(name)
+        return secret.value if secret else None
+
+    @property
+    def csrf(self) -> bool:
+        """CSRF requirements run only where the config says the target enforces it."""
+        return "csrf_token" in self.credentials
+
+    def has(self, need: str) -> bool:
+        """Whether a catalogue `needs` entry (`other_session`, `fixtures.paid`, ...) is configured."""
+        if need.startswith("fixtures."):
+            return bool(self.fixtures.get(need.split(".", 1)[1]))
+        return need in self.credentials
+
+    def secrets(self) -> list[str]:
+        return [secret.value for secret in self.credentials.values()]
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Target:
+        """A Target from the parsed target-config shape (`conformance serve --write-config`)."""
+        api = data.get("api")
+        if api not in APIS:
+            raise TargetError(f"api: must be one of {', '.join(APIS)}")
+        base_url = data.get("base_url")
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise TargetError("base_url: must be an http:// or https:// URL")
+        raw_credentials = data.get("credentials") or {}
+        credentials = {}
+        for name, value in raw_credentials.items():
+            if name not in CREDENTIALS[api]:
+                raise TargetError(f"credentials.{name}: unknown for {api}")
+            if not isinstance(value, str) or not value:
+                raise TargetError(f"credentials.{name}: must be a non-empty string")
+            credentials[name] = Secret(value)
+        if PRIMARY[api] not in credentials:
+            raise TargetError(f"credentials.{PRIMARY[api]}: required")
+        fixtures = {}
+        for name, ids in (data.get("fixtures") or {}).items():
+            if name not in FIXTURES[api]:
+                raise TargetError(f"fixtures.{name}: unknown for {api}")
+            if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+                raise TargetError(f"fixtures.{name}: must be a list of ids")
+            fixtures[name] = tuple(ids)
+        create_body = (data.get("create") or {}).get("body") or {}
+        deadline = (data.get("settle") or {}).get("deadline_s", 30.0)
+        if not isinstance(deadline, int | float) or isinstance(deadline, bool) or deadline <= 0:
+            raise TargetError("settle.deadline_s: must be a positive number of seconds")
+        return cls(api, base_url.rstrip("/"), credentials, fixtures, dict(create_body), float(deadline))
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How a run behaves; every budget is explicit so a run is bounded and reproducible."""
+
+    profile: str = "full"
+    strict: bool = False
+    seed: int = 0
+    max_examples: int = 10  # Schemathesis cases per operation and phase
+    max_time_s: float = 20.0  # Schemathesis' whole budget (fuzzing and stateful repeat until spent)
+    timeout_s: float = 10.0  # per request
+    event_wait_s: float = 5.0  # how long to wait for an SSE frame the docs promise
+    concurrency: int = 8
+    repeats: int = 3  # how often a rejected cancel is repeated
+    timing_samples: int = 15
+    property_tests: bool = True
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
+        if self.concurrency < 2 or self.repeats < 2 or self.max_examples < 1:
+            raise ValueError("concurrency and repeats must be at least 2, max_examples at least 1")
+        if min(self.timeout_s, self.event_wait_s, self.max_time_s) <= 0:
+            raise ValueError("timeouts and budgets must be positive")

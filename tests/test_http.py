@@ -1,0 +1,83 @@
+"""The suite's HTTP client: evidence without secrets, bounded reads, no redirects, clear failures."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conformance.http import MAX_BODY_BYTES, REDACTED, Client, NoResponse, Redactor
+
+SECRET = "s3cr3t-session-value-1234"
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        if self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.end_headers()
+        elif self.path == "/huge":
+            self.send_response(200)
+            self.send_header("Content-Length", str(3 * MAX_BODY_BYTES))
+            self.end_headers()
+            chunk = b"x" * 65536
+            try:
+                for _ in range(3 * MAX_BODY_BYTES // len(chunk)):
+                    self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        else:
+            body = f'{{"echo": "{self.headers.get("Cookie", "")}"}}'.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def client(base_url: str, seen: list) -> Client:
+    return Client(base_url, 5, Redactor([SECRET]), seen.append)
+
+
+def test_evidence_and_curl_never_show_a_secret(server: str) -> None:
+    """Sends a secret in a cookie that the server echoes back; expects no trace of it in the evidence."""
+    seen: list = []
+    client(server, seen).request("GET", "/echo", cookies={"nl_session": SECRET})
+    evidence = seen[0].evidence(Redactor([SECRET]))
+    assert SECRET not in repr(evidence)
+    assert REDACTED in evidence["curl"] and REDACTED in evidence["body_excerpt"]
+
+
+def test_redirects_are_not_followed(server: str) -> None:
+    exchange = client(server, []).request("GET", "/redirect")
+    assert (exchange.status, exchange.header("location")) == (302, "/elsewhere")
+
+
+def test_huge_bodies_are_read_only_up_to_the_bound(server: str) -> None:
+    exchange = client(server, []).request("GET", "/huge")
+    assert (len(exchange.body), exchange.truncated) == (MAX_BODY_BYTES, True)
+
+
+def test_a_refused_connection_is_a_clear_no_response() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound but not listening: connections are refused
+        seen: list = []
+        with pytest.raises(NoResponse) as raised:
+            client(f"http://127.0.0.1:{port}", seen).request("GET", "/")
+    assert "ConnectionError" in raised.value.actual and seen[0].error
