@@ -13,24 +13,8 @@ from typing import Any
 import pytest
 
 from conformance import specs
+from conformance.suite.property import policy
 
-# Where the documents allow an answer a generic Schemathesis check does not expect:
-# (operationId, check, statuses it must accept).
-OVERRIDES: dict[str, list[tuple[str, str, list[str]]]] = {
-    "triport": [
-        # A schema-valid create can name a rail its channel does not support: the documented 400.
-        ("createInvoice", "positive_data_acceptance", ["2XX", "400", "401", "403", "409", "429"]),
-        # Paying needs balance and a payable invoice: refusals are any 4xx (TRIPORT-D-OTHER-REFUSALS).
-        ("payFromBalance", "positive_data_acceptance", ["2XX", "4XX"]),
-    ],
-    "teos": [
-        # OData options are plain strings in the document; one the server cannot parse is 400
-        # (TEOS-D-ODATA-QUERY), so a schema-valid option may be refused.
-        ("listInvoices", "positive_data_acceptance", ["2XX", "400", "401", "429"]),
-        # Non-GUID ids and extra members may be ignored with 202 (TEOS-D-NON-GUID-ID, TEOS-D-EXTRA-MEMBERS).
-        ("cancelInvoices", "negative_data_rejection", ["202", "400", "401", "429"]),
-    ],
-}
 PHASES = ("Examples", "Coverage", "Fuzzing", "Stateful")
 
 
@@ -42,9 +26,10 @@ def schemathesis_config(api: str, config: dict[str, Any]) -> str:
     else:
         lines = ["[auth.openapi.bearerAuth]", f"bearer = {json.dumps(credentials['token'])}"]
     lines += ["[phases.stateful]", "inference.algorithms = []"]
-    for operation_id, check, statuses in OVERRIDES[api]:
-        lines += ["[[operations]]", f"include-operation-id = {json.dumps(operation_id)}",
-                  f"checks.{check}.expected-statuses = {json.dumps(statuses)}"]
+    # Answers the documents allow that a generic check does not expect: spec/schemathesis.yaml.
+    for operation_id, checks in policy()["expected_statuses"][api].items():
+        lines += ["[[operations]]", f"include-operation-id = {json.dumps(operation_id)}"]
+        lines += [f"checks.{check}.expected-statuses = {json.dumps(statuses)}" for check, statuses in checks.items()]
     return "\n".join(lines) + "\n"
 
 
