@@ -124,6 +124,7 @@ class SuitePlugin:
             outcome = TestOutcome(item.name, "passed")
         outcome.duration_s = round(time.monotonic() - self._started, 3)
         outcome.evidence = [exchange.evidence(self._redact) for exchange in self._exchanges]
+        outcome.measurements = dict(item.user_properties)
         outcomes.append(outcome)
         if self.progress:
             self.progress(requirement_id, outcome.outcome)

@@ -21,6 +21,7 @@ class TestOutcome:
     reason: str = ""
     duration_s: float = 0.0
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    measurements: dict[str, Any] = field(default_factory=dict)  # recorded (record_property), never graded
 
 
 @dataclass
@@ -36,6 +37,10 @@ class RequirementResult:
     @property
     def evidence(self) -> list[dict[str, Any]]:
         return [item for test in self.tests for item in test.evidence]
+
+    @property
+    def measurements(self) -> dict[str, Any]:
+        return {f"{test.name}.{key}": value for test in self.tests for key, value in test.measurements.items()}
 
 
 def grade(requirement: Requirement, tests: list[TestOutcome], strict: bool) -> RequirementResult:

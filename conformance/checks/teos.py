@@ -38,5 +38,6 @@ def coreledger_error(exchange: Exchange) -> Verdict:
         body = exchange.json()
     except ValueError:
         return verdict(False, "CoreLedger's error body", f"not JSON: {exchange.body[:80]!r}")
-    ok = isinstance(body, dict) and "code" in body and isinstance(body.get("message"), str)
+    ok = isinstance(body, dict) and isinstance(body.get("code"), int | str) and not isinstance(body.get("code"), bool) \
+        and isinstance(body.get("message"), str)
     return verdict(ok, "a JSON object with code and message", json.dumps(body)[:120])

@@ -8,6 +8,7 @@ the targeted ones.
 from __future__ import annotations
 
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from functools import cache
 from typing import Any
 
 import hypothesis.configuration as hypothesis_configuration
-
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
@@ -26,6 +26,7 @@ from conformance.checks.common import below_500, empty_body
 from conformance.checks.contract import contract_for
 from conformance.checks.triport import error_envelope
 from conformance.http import Exchange, Redactor
+from conformance.suite.ids import unknown_like
 from conformance.target import RunSettings, Target
 
 
@@ -80,6 +81,51 @@ def conformance_error_envelope(ctx: Any, response: Any, case: Any) -> bool | Non
     return None
 
 
+class OwnershipGuard:
+    """Generated cases may cancel or pay only invoices this run created. Ids in such requests that
+    the run does not own (the docs' example ids, fuzzed strings) are swapped for fresh unknown ones,
+    so a live target never loses an invoice to a generated case."""
+
+    active: OwnershipGuard | None = None
+
+    def __init__(self, api: str):
+        self.api, self.owned = api, set()
+
+    def learn(self, case: Any, response: Any) -> None:
+        creates = (case.method == "POST" and case.path in ("/v1/billing/invoices", "/odata/v1.0/Invoices"))
+        if creates and response.status_code in (200, 201):
+            try:
+                body = response.json()
+            except ValueError:
+                return
+            if isinstance(body, dict) and isinstance(body.get("id", body.get("Id")), str):
+                self.owned.add(body.get("id", body.get("Id")))
+
+    def restrict(self, case: Any) -> None:
+        if case.method != "POST":
+            return
+        if case.path.endswith(("/cancel", "/pay-from-balance")) and case.path_parameters:
+            if case.path_parameters.get("id") not in self.owned:
+                case.path_parameters["id"] = unknown_like(None)
+        elif case.path == "/odata/v1.0/Invoices/Cancel" and isinstance(case.body, dict):
+            ids = case.body.get("invoiceIds")
+            if isinstance(ids, list):
+                case.body["invoiceIds"] = [i if not isinstance(i, str) or i in self.owned else str(uuid.uuid4())
+                                           for i in ids]
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: Any) -> None:
+    if OwnershipGuard.active is not None:
+        OwnershipGuard.active.restrict(case)
+
+
+@schemathesis.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    if OwnershipGuard.active is not None:
+        OwnershipGuard.active.learn(case, response)
+
+
 def _config(target: Target, settings: RunSettings) -> SchemathesisConfig:
     if target.api == "triport":
         auth = {"nlSession": {"api_key": target.credential("session")}}
@@ -103,8 +149,12 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor) ->
     """Every phase (examples, coverage, fuzzing, stateful) within the settings' budget."""
     schema = schemathesis.openapi.from_path(specs.spec_dir() / f"{target.api}.openapi.yaml",
                                             config=_config(target, settings))
-    with _private_hypothesis_home():
-        return _collect(from_schema(schema).execute(), redact)
+    OwnershipGuard.active = OwnershipGuard(target.api)
+    try:
+        with _private_hypothesis_home():
+            return _collect(from_schema(schema).execute(), redact)
+    finally:
+        OwnershipGuard.active = None
 
 
 @contextmanager

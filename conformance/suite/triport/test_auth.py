@@ -58,8 +58,7 @@ def test_triport_auth_03_expired_session_is_401(triport: Triport, provision: Pro
 @pytest.mark.safe
 def test_triport_auth_04_authentication_before_existence(triport: Triport, provision: Provisioner,
                                                          target: Target) -> None:
-    """Sends cancels without a valid session for an unknown id, an own invoice and (if configured)
-    another user's invoice, with no cookie and with an invalid one.
+    """Sends cancels with no or an invalid session for unknown, own and (if configured) foreign ids.
     Expects 401 for every one of them."""
     ids = [triport.unknown(), _victim(provision, target)[0]]
     if target.fixtures.get("other_pending"):

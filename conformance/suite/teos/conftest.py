@@ -1,0 +1,217 @@
+"""TEOS fixtures: the API as a bearer-token client sees it, and the invoices a run owns."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from conformance.checks import require, verdict
+from conformance.http import CheckFailed, Client, Exchange
+from conformance.suite.ids import unknown_like
+from conformance.target import RunSettings, Target
+
+INVOICES = "/odata/v1.0/Invoices"
+CANCEL = f"{INVOICES}/Cancel"
+TRANSACTIONS = "/odata/v1.0/Transactions"
+# What an invoice of an accepted batch may read before it reads Cancelled (TEOS-D-SETTLE-TIME).
+SETTLING = ("Open", "Processing")
+# An unsigned JWT (alg "none") naming a tenant: shaped like a token, issued by no one.
+UNSIGNED_JWT = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJ0aWQiOiJjb25mb3JtYW5jZSIsInNjcCI6InByb2QudGVvc2FwaSJ9."
+RATE_LIMIT_RETRIES = 3  # TEOS-D-RATE-LIMIT: a 429 is waited out and retried, never graded
+
+
+class RateLimited(RuntimeError):
+    """Still rate-limited after the bounded retries: the suite could not decide (an error, not a fail)."""
+
+
+class Teos:
+    """Requests as a TEOS client sends them: `Authorization: Bearer <token>`, JSON bodies, OData paths."""
+
+    def __init__(self, client: Client, target: Target, settings: RunSettings):
+        self.client, self.target, self.settings = client, target, settings
+        self.tokens = {"primary": target.credential("token"), "other": target.credential("other_token"),
+                       "invalid": "conformance-not-a-token", "unsigned": UNSIGNED_JWT, "none": None}
+
+    def headers(self, who: str) -> dict[str, str]:
+        token = self.tokens[who]
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def send(self, method: str, path: str, who: str = "primary", **kwargs: Any) -> Exchange:
+        headers = {**self.headers(who), **kwargs.pop("headers", {})}
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            exchange = self.client.request(method, path, headers=headers, **kwargs)
+            if exchange.status != 429:
+                return exchange
+            if attempt < RATE_LIMIT_RETRIES:
+                time.sleep(_retry_after_s(exchange))
+        raise RateLimited(f"{method} {path} still answered 429 after {RATE_LIMIT_RETRIES} waits")
+
+    # ---------------------------------------------------------------- cancel
+
+    def cancel(self, ids: Iterable[str], who: str = "primary") -> Exchange:
+        return self.send("POST", CANCEL, who, json_body={"invoiceIds": list(ids)})
+
+    def cancel_raw(self, body: Any, who: str = "primary", *,
+                   content_type: str | None = "application/json") -> Exchange:
+        """A cancel with any body: bytes or str as they are, anything else encoded as JSON; no
+        Content-Type when content_type is None."""
+        data = body if isinstance(body, bytes | str) else json.dumps(body).encode()
+        headers = {"Content-Type": content_type} if content_type else {}
+        return self.send("POST", CANCEL, who, headers=headers, data=data)
+
+    # ---------------------------------------------------------------- invoices
+
+    def read(self, invoice_id: str, who: str = "primary") -> Exchange:
+        return self.send("GET", f"{INVOICES}({quote(invoice_id, safe='')})", who)
+
+    def status(self, invoice_id: str, who: str = "primary") -> Any:
+        """The invoice's Status as the given tenant reads it; the read itself must answer 200."""
+        exchange = self.read(invoice_id, who)
+        try:
+            body = exchange.json() if exchange.status == 200 else None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise CheckFailed(f"get of invoice {invoice_id} ({who} token) to answer 200 with its Status",
+                              f"status {exchange.status}: {exchange.body[:120]!r}")
+        return body.get("Status")
+
+    def assert_status(self, invoice_id: str, expected: str, who: str = "primary", when: str = "") -> None:
+        actual = self.status(invoice_id, who)
+        owner = "" if who == "primary" else f" for its {who} tenant"
+        require(verdict(actual == expected, f"invoice {invoice_id} still {expected}{owner}{when}",
+                        f"it reads {actual!r}"))
+
+    def create(self, who: str = "primary") -> str:
+        exchange = self.send("POST", INVOICES, who, json_body=dict(self.target.create_body))
+        try:
+            body = exchange.json() if exchange.status == 201 else None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("Id"), str) or body.get("Status") != "Open":
+            raise CheckFailed("create to answer 201 with an Open invoice (the suite needs its own)",
+                              f"status {exchange.status}: {exchange.body[:120]!r}")
+        return body["Id"]
+
+    def settle(self, ids: Iterable[str], who: str = "primary") -> float:
+        """Poll each invoice until it reads Cancelled; the seconds that took (TEOS-D-SETTLE-TIME).
+
+        Until then each may read only Open or Processing; any other status, a failed read, or the
+        target's settle deadline passing fails the requirement, naming what was seen and when.
+        """
+        deadline_s, started = self.target.settle_deadline_s, time.monotonic()
+        expected = f"every invoice to read Cancelled within {deadline_s:g} s, only Open or Processing before"
+        pause = 0.05
+        for invoice_id in dict.fromkeys(ids):
+            while True:
+                try:
+                    status = self.status(invoice_id, who)
+                except CheckFailed as failed:
+                    raise CheckFailed(expected, f"after {time.monotonic() - started:.2f} s: {failed.actual}"
+                                      f" (reading invoice {invoice_id})") from None
+                elapsed = time.monotonic() - started
+                if status == "Cancelled":
+                    break
+                if status not in SETTLING:
+                    raise CheckFailed(expected, f"invoice {invoice_id} read {status!r} after {elapsed:.2f} s")
+                if elapsed >= deadline_s:
+                    raise CheckFailed(expected, f"invoice {invoice_id} still read {status!r} after "
+                                                f"{elapsed:.2f} s")
+                time.sleep(min(pause, deadline_s - elapsed + 0.01))  # the last read falls past the deadline
+                pause = min(pause * 1.5, 1.0)
+        return time.monotonic() - started
+
+    # ---------------------------------------------------------------- transactions
+
+    def transaction(self, transaction_id: str, who: str = "primary") -> Exchange:
+        return self.send("GET", f"{TRANSACTIONS}({quote(str(transaction_id), safe='')})", who)
+
+    def unknown(self) -> str:
+        """A GUID no invoice has, shaped like the target's own ids."""
+        samples = [i for ids in self.target.fixtures.values() for i in ids]
+        return unknown_like(samples[0] if samples else str(uuid.uuid4()))
+
+
+def _retry_after_s(exchange: Exchange) -> float:
+    """How long a 429 asks to wait: Retry-After or X-Rate-Limit-Reset (seconds, epoch or a date), 1-60 s."""
+    for name in ("retry-after", "x-rate-limit-reset"):
+        value = (exchange.header(name) or "").strip()
+        if not value:
+            continue
+        try:
+            seconds = float(value)
+            if seconds > 10**9:  # an epoch timestamp
+                seconds -= time.time()
+        except ValueError:
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                try:
+                    moment = parsedate_to_datetime(value)
+                except (TypeError, ValueError):
+                    continue
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            seconds = (moment - datetime.now(UTC)).total_seconds()
+        return min(max(seconds, 1.0), 60.0)
+    return 5.0
+
+
+class Provisioner:
+    """Creates the Open invoices the run cancels and, at the end, cancels what it left Open."""
+
+    def __init__(self, api: Teos):
+        self.api, self.created = api, []
+
+    def open(self, who: str = "primary") -> str:
+        if self.api.settings.profile == "safe":
+            pytest.skip("profile safe creates no invoice")
+        invoice_id = self.api.create(who)
+        self.created.append((who, invoice_id))
+        return invoice_id
+
+    def victim(self) -> tuple[str, str]:
+        """An invoice a request must leave as it is, with its status: a fresh Open one, or in
+        profile safe a Paid fixture (which no conforming cancel can change)."""
+        if self.api.settings.profile == "safe":
+            paid = self.api.target.fixtures.get("paid")
+            if not paid:
+                pytest.skip("not configured: profile safe needs fixtures.paid")
+            return paid[0], "Paid"
+        return self.open(), "Open"
+
+    def cleanup(self) -> None:
+        by_tenant: dict[str, list[str]] = {}
+        for who, invoice_id in self.created:
+            by_tenant.setdefault(who, [])
+            try:
+                if self.api.status(invoice_id, who) == "Open":
+                    by_tenant[who].append(invoice_id)
+            except (CheckFailed, RuntimeError):  # best effort: a broken target must not hide the results
+                continue
+        for who, ids in by_tenant.items():
+            try:
+                if ids:
+                    self.api.cancel(ids, who)
+            except (CheckFailed, RuntimeError):
+                continue
+
+
+@pytest.fixture(scope="session")
+def teos(client: Client, target: Target, settings: RunSettings) -> Teos:
+    return Teos(client, target, settings)
+
+
+@pytest.fixture(scope="session")
+def provision(teos: Teos) -> Iterator[Provisioner]:
+    provisioner = Provisioner(teos)
+    yield provisioner
+    provisioner.cleanup()
