@@ -74,6 +74,30 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run(args: argparse.Namespace) -> int:
+    from conformance.config import ConfigError
+    from conformance.engine import SuiteBroken
+    from conformance.run import EXIT_UNTESTABLE, RunRequest, Untestable, execute
+    from conformance.target import RunSettings
+
+    try:
+        settings = RunSettings(profile=args.profile, strict=args.strict, seed=args.seed,
+                               max_examples=args.max_examples, max_time_s=args.max_time, timeout_s=args.timeout)
+    except ValueError as exc:
+        return _fail(str(exc))
+    request = RunRequest(args.api, args.base_url, args.config, args.report_dir, settings, args.only, args.exclude,
+                         args.dry_run)
+    try:
+        return execute(request, lambda line: print(line, flush=True))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except (Untestable, SuiteBroken) as exc:
+        if args.debug:
+            raise
+        print(f"conformance: cannot test: {exc}", file=sys.stderr)
+        return EXIT_UNTESTABLE
+
+
 def _fail(message: str) -> int:
     print(f"conformance: error: {message}", file=sys.stderr)
     return EXIT_USAGE
@@ -104,6 +128,26 @@ def build_parser() -> argparse.ArgumentParser:
     requirements.add_argument("--api", choices=("triport", "teos", "all"), default="all")
     requirements.add_argument("--format", choices=tuple(FORMATS), default="table")
     requirements.set_defaults(handler=_requirements)
+
+    run = commands.add_parser("run", help="certify a target (default: the bundled reference servers)")
+    run.add_argument("--api", choices=("triport", "teos", "all"),
+                     help="default: the config's api, or all for the bundled servers")
+    run.add_argument("--base-url", help="override the config's base_url")
+    run.add_argument("--config", type=Path, metavar="FILE", help="target config (TOML); see the README")
+    run.add_argument("--report-dir", type=Path, metavar="DIR", help="default: reports/<UTC timestamp>-<api>/")
+    run.add_argument("--profile", choices=("full", "safe"), default="full",
+                     help="safe: for production targets, creates and cancels nothing")
+    run.add_argument("--strict", action="store_true", help="a failed SHOULD fails the run")
+    run.add_argument("--seed", type=int, default=0, help="Schemathesis seed: same seed, same cases")
+    run.add_argument("--max-examples", type=int, default=10, metavar="N", help="generated cases per operation")
+    run.add_argument("--max-time", type=float, default=20.0, metavar="SECONDS",
+                     help="Schemathesis time budget (fuzzing and stateful repeat until it is spent)")
+    run.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request")
+    run.add_argument("--only", action="append", metavar="GLOB", help="requirement ids to run (repeatable)")
+    run.add_argument("--exclude", action="append", metavar="GLOB", help="requirement ids to leave out")
+    run.add_argument("--dry-run", action="store_true", help="list what would run, and stop")
+    run.add_argument("--debug", action="store_true", help="show a traceback where an error would be one line")
+    run.set_defaults(handler=_run)
 
     faults = commands.add_parser("faults", help="list the reference servers' faults (or --variants)")
     faults.add_argument("--api", choices=("triport", "teos", "all"), default="all")

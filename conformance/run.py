@@ -1,0 +1,116 @@
+"""`conformance run`: pick the targets, check each can be tested, run the suite, write reports, exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conformance.catalogue import load_catalogue
+from conformance.config import ConfigError, load_target
+from conformance.engine import RunResult, run_suite, selector
+from conformance.grading import counts
+from conformance.http import Client, NoResponse, Redactor
+from conformance.report import jsonreport
+from conformance.target import RunSettings, Target
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNTESTABLE = 0, 1, 2, 3
+# A read every target must answer with its primary credential: the run's preflight.
+PROBES = {"triport": ("/v1/billing/invoices?limit=1", "cookie"), "teos": ("/odata/v1.0/Invoices?$top=1", "bearer")}
+
+
+class Untestable(Exception):
+    """The target cannot be tested at all (unreachable, TLS, credentials refused): exit 3."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    api: str | None  # triport | teos | all | None (from the config)
+    base_url: str | None
+    config: Path | None
+    report_dir: Path | None
+    settings: RunSettings
+    only: list[str] | None
+    exclude: list[str] | None
+    dry_run: bool = False
+
+
+@contextmanager
+def targets(request: RunRequest) -> Iterator[list[Target]]:
+    """The configured target, or the bundled reference servers on loopback for the duration."""
+    if request.config is not None:
+        target = load_target(request.config, request.base_url)
+        if request.api not in (None, "all", target.api):
+            raise ConfigError(f"--api {request.api} does not match the config's api {target.api!r}")
+        yield [target]
+        return
+    if request.base_url is not None:
+        raise ConfigError("--base-url: a target needs credentials and fixture ids; pass them with --config FILE")
+    from conformance.reference.common import ServerOptions
+    from conformance.reference.runner import ReferenceServer
+
+    apis = ["triport", "teos"] if request.api in (None, "all") else [request.api]
+    with ExitStack() as stack:
+        servers = [stack.enter_context(ReferenceServer(ServerOptions(api=api))) for api in apis]
+        yield [Target.from_mapping(server.target_config()) for server in servers]
+
+
+def preflight(target: Target, settings: RunSettings) -> None:
+    """One read with the primary credential: the target must answer, and not with 401."""
+    path, kind = PROBES[target.api]
+    client = Client(target.base_url, settings.timeout_s, Redactor(target.secrets()))
+    credential = target.credential("session" if kind == "cookie" else "token")
+    try:
+        if kind == "cookie":
+            exchange = client.request("GET", path, cookies={"nl_session": credential})
+        else:
+            exchange = client.request("GET", path, headers={"Authorization": f"Bearer {credential}"})
+    except NoResponse as exc:
+        raise Untestable(f"cannot reach {target.base_url}: {exc.actual}") from None
+    if exchange.status == 401:
+        raise Untestable(f"{target.base_url} refused the configured credentials (GET {path} answered 401)")
+
+
+def report_dir(request: RunRequest, api: str, started: datetime, several: bool) -> Path:
+    if request.report_dir is None:
+        return Path("reports") / f"{started.strftime('%Y%m%dT%H%M%SZ')}-{api}"
+    return request.report_dir / api if several else request.report_dir
+
+
+def summary_line(results: list[RunResult]) -> str:
+    total = {k: sum(counts(r.results)[k] for r in results) for k in ("pass", "fail", "warn", "skip", "error")}
+    n = sum(len(r.results) for r in results)
+    extra = "".join(f", {total[k]} {label}" for k, label in (("warn", "warned"), ("error", "undecided")) if total[k])
+    return f"{n} requirements: {total['pass']} passed, {total['fail']} failed, {total['skip']} skipped{extra}"
+
+
+def execute(request: RunRequest, say: Callable[[str], None]) -> int:
+    """The whole run; returns the exit code. Raises ConfigError (2) and Untestable (3)."""
+    select = selector(request.only, request.exclude)
+    if request.dry_run:
+        catalogue = load_catalogue()
+        apis = ["triport", "teos"] if request.api in (None, "all") else [request.api]
+        for requirement in (r for api in apis for r in catalogue.for_api(api) if select(r.id)):
+            say(f"{requirement.id:<20} {requirement.level:<6} {requirement.title}")
+        return EXIT_PASS
+    started = datetime.now(UTC)
+    results = []
+    with targets(request) as chosen:
+        for target in chosen:
+            preflight(target, request.settings)
+            say(f"{target.api}: testing {target.base_url} (profile {request.settings.profile}, "
+                f"seed {request.settings.seed})")
+            result = run_suite(target, request.settings, select)
+            for r in result.results:
+                say(f"{r.id:<20} {r.outcome.upper():<5} {r.title}" + (f"\n    {r.reason}" if r.reason else ""))
+            report = jsonreport.build(result, target, request.settings, started)
+            path = jsonreport.write(report, report_dir(request, target.api, started, len(chosen) > 1))
+            say(f"{target.api}: verdict {result.verdict}; report: {path}")
+            results.append(result)
+    say(summary_line(results))
+    verdicts = {r.verdict for r in results}
+    if "fail" in verdicts:
+        return EXIT_FAIL
+    return EXIT_UNTESTABLE if "error" in verdicts else EXIT_PASS

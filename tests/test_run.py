@@ -1,0 +1,128 @@
+"""`conformance run`: certify, gate on exit codes, write a valid report, and fail clearly on bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conformance import cli, specs
+from conformance.config import load_target
+from conformance.reference.common import ServerOptions
+from conformance.reference.runner import ReferenceServer, write_target_config
+
+QUICK = ["--max-examples", "3", "--max-time", "4", "--timeout", "3"]
+SCHEMA = json.loads((specs.spec_dir() / "report.schema.json").read_text())
+
+
+def run(*args: str) -> int:
+    return cli.main(["run", *args])
+
+
+def test_bundled_servers_are_certified(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Runs `conformance run` with no target; expects exit 0, a valid report per API, a summary line."""
+    assert run(*QUICK, "--report-dir", str(tmp_path)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"49 requirements: \d+ passed, 0 failed, \d+ skipped", lines[-1])
+    for api in ("triport", "teos"):
+        report = json.loads((tmp_path / api / "report.json").read_text())
+        jsonschema.validate(report, SCHEMA)
+        assert (report["api"], report["verdict"]) == (api, "pass")
+
+
+def test_dry_run_lists_the_selection(capsys: pytest.CaptureFixture) -> None:
+    assert run("--dry-run", "--only", "TRIPORT-CANCEL-0*", "--exclude", "*-09") == 0
+    ids = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert ids == [f"TRIPORT-CANCEL-0{n}" for n in range(1, 9)]
+
+
+@pytest.fixture
+def faulty(tmp_path: Path) -> tuple[ReferenceServer, Path]:
+    with ReferenceServer(ServerOptions(api="triport", faults=frozenset({"cancel-200"}))) as server:
+        config = tmp_path / "target.toml"
+        write_target_config(config, server.target_config())
+        yield server, config
+
+
+def test_a_broken_target_fails_with_its_requirement_and_no_secret(faulty: tuple, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture) -> None:
+    """Runs against a reference with a fault; expects exit 1, the fault's requirement failing in the
+    report, and none of the target's credentials anywhere in what the run wrote."""
+    server, config = faulty
+    assert run(*QUICK, "--config", str(config), "--only", "TRIPORT-CANCEL-0[12]", "--report-dir",
+               str(tmp_path / "out")) == 1
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    failing = {r["id"] for r in report["requirements"] if r["outcome"] == "fail"}
+    assert "TRIPORT-CANCEL-01" in failing and report["verdict"] == "fail"
+    written = (tmp_path / "out" / "report.json").read_text() + capsys.readouterr().out
+    for secret in server.target_config()["credentials"].values():
+        assert secret not in written
+
+
+def test_rejected_credentials_exit_3(faulty: tuple, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _, config = faulty
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(re.sub(r'session = "[^"]+"', 'session = "not-a-session"', config.read_text(), count=1))
+    assert run(*QUICK, "--config", str(wrong), "--report-dir", str(tmp_path / "out")) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "refused the configured credentials" in err
+
+
+def test_an_unreachable_target_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = tmp_path / "t.toml"
+        config.write_text(f'api = "teos"\nbase_url = "http://127.0.0.1:{port}"\n[credentials]\ntoken = "x"\n')
+        assert run(*QUICK, "--config", str(config)) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot reach" in err
+
+
+CONFIGS = [
+    ("unknown-key", 'api = "teos"\nbase_url = "http://x.test"\ncolour = 1\n[credentials]\ntoken = "t"\n', "colour"),
+    ("unknown-credential", 'api = "teos"\nbase_url = "http://x.test"\n[credentials]\nsession = "s"\n',
+     "credentials.session"),
+    ("unset-variable", 'api = "teos"\nbase_url = "http://x.test"\n[credentials]\ntoken = "${NOPE_UNSET}"\n',
+     "NOPE_UNSET"),
+    ("bad-url", 'api = "teos"\nbase_url = "ftp//x"\n[credentials]\ntoken = "t"\n', "base_url"),
+    ("bad-port", 'api = "teos"\nbase_url = "http://x.test:99999"\n[credentials]\ntoken = "t"\n', "base_url"),
+    ("missing-credential", 'api = "teos"\nbase_url = "http://x.test"\n', "credentials.token"),
+    ("bad-api", 'api = "stripe"\nbase_url = "http://x.test"\n', "api"),
+    ("not-toml", "api = \n", "not valid TOML"),
+    ("bad-deadline", 'api = "teos"\nbase_url = "http://x.test"\n[credentials]\ntoken = "t"\n[settle]\n'
+     'deadline_s = -1\n', "settle.deadline_s"),
+]
+
+
+@pytest.mark.parametrize(("text", "key"), [c[1:] for c in CONFIGS], ids=[c[0] for c in CONFIGS])
+def test_a_bad_config_is_one_line_naming_the_key_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                           text: str, key: str) -> None:
+    config = tmp_path / "t.toml"
+    config.write_text(text)
+    assert run("--config", str(config)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and key in err and "Traceback" not in err
+
+
+def test_variables_are_read_from_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "t.toml"
+    config.write_text('api = "teos"\nbase_url = "https://x.test"\n[credentials]\ntoken = "${TOKEN}"\n')
+    target = load_target(config, environ={"TOKEN": "from-env"})
+    assert target.credential("token") == "from-env" and "from-env" not in repr(target)
+
+
+def test_a_missing_config_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert run("--config", str(tmp_path / "absent.toml")) == 2
+    assert "cannot read it" in capsys.readouterr().err
+
+
+def test_base_url_alone_is_refused(capsys: pytest.CaptureFixture) -> None:
+    """A target needs credentials: --base-url without --config is a usage error, not a run."""
+    assert run("--base-url", "http://x.test") == 2
+    assert "--config" in capsys.readouterr().err
