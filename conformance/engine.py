@@ -48,7 +48,7 @@ class SuitePlugin:
     """Gives the suite its target and settings, skips what cannot be decided, records outcomes."""
 
     def __init__(self, target: Target, settings: RunSettings, catalogue: Catalogue,
-                 selected: Callable[[str], bool], progress: Callable[[str, str], None] | None = None):
+                 selected: Callable[[str], bool], progress: Callable[[RequirementResult], None] | None = None):
         self._target, self._settings, self.catalogue = target, settings, catalogue
         self.selected, self.progress = selected, progress
         self._redact = Redactor(target.secrets())
@@ -56,6 +56,7 @@ class SuitePlugin:
         self.problems: list[str] = []  # collection errors: the suite itself is broken
         self._exchanges: list[Exchange] = []
         self._started = 0.0
+        self._remaining: dict[str, int] = {}  # tests still to run, per requirement (for live progress)
 
     @pytest.fixture(scope="session")
     def target(self) -> Target:
@@ -83,6 +84,8 @@ class SuitePlugin:
         # Whole-API requirements go last: they also judge what the targeted tests received.
         kept.sort(key=lambda item: item.get_closest_marker("whole_api") is not None)
         items[:] = kept
+        for item in kept:
+            self._remaining[requirement_of(item)] = self._remaining.get(requirement_of(item), 0) + 1
 
     def _skip_reason(self, requirement: Requirement, item: pytest.Item) -> str | None:
         missing = [need for need in requirement.needs if not self._target.has(need)]
@@ -126,8 +129,9 @@ class SuitePlugin:
         outcome.evidence = [exchange.evidence(self._redact) for exchange in self._exchanges]
         outcome.measurements = dict(item.user_properties)
         outcomes.append(outcome)
-        if self.progress:
-            self.progress(requirement_id, outcome.outcome)
+        self._remaining[requirement_id] -= 1
+        if self.progress and self._remaining[requirement_id] == 0:  # its last test: the outcome is final
+            self.progress(grade(self.catalogue.get(requirement_id), outcomes, self._settings.strict))
 
 
 def _reason(call: pytest.CallInfo) -> str:
@@ -145,8 +149,8 @@ class SuiteBroken(RuntimeError):
 
 
 def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
-              progress: Callable[[str, str], None] | None = None) -> RunResult:
-    """Run every selected requirement's tests against the target and grade the results."""
+              progress: Callable[[RequirementResult], None] | None = None) -> RunResult:
+    """`progress` is called with each requirement's result as soon as its last test has finished."""
     catalogue = load_catalogue()
     plugin = SuitePlugin(target, settings, catalogue, selected, progress)
     started = time.monotonic()

@@ -11,9 +11,9 @@ from pathlib import Path
 from conformance.catalogue import load_catalogue
 from conformance.config import ConfigError, load_target
 from conformance.engine import RunResult, run_suite, selector
-from conformance.grading import counts
+from conformance.grading import RequirementResult, counts
 from conformance.http import Client, NoResponse, Redactor
-from conformance.report import jsonreport
+from conformance.report import jsonreport, junit, markdown
 from conformance.target import RunSettings, Target
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNTESTABLE = 0, 1, 2, 3
@@ -79,6 +79,11 @@ def report_dir(request: RunRequest, api: str, started: datetime, several: bool) 
     return request.report_dir / api if several else request.report_dir
 
 
+def requirement_line(result: RequirementResult) -> str:
+    line = f"{result.id:<20} {result.outcome.upper():<5} {result.title}"
+    return line + (f"\n    {result.reason}" if result.reason and result.outcome != "pass" else "")
+
+
 def summary_line(results: list[RunResult]) -> str:
     total = {k: sum(counts(r.results)[k] for r in results) for k in ("pass", "fail", "warn", "skip", "error")}
     n = sum(len(r.results) for r in results)
@@ -102,12 +107,16 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
             preflight(target, request.settings)
             say(f"{target.api}: testing {target.base_url} (profile {request.settings.profile}, "
                 f"seed {request.settings.seed})")
-            result = run_suite(target, request.settings, select)
+            result = run_suite(target, request.settings, select, progress=lambda r: say(requirement_line(r)))
             for r in result.results:
-                say(f"{r.id:<20} {r.outcome.upper():<5} {r.title}" + (f"\n    {r.reason}" if r.reason else ""))
+                if not r.tests:  # selected, but no test of it ran: say so too
+                    say(requirement_line(r))
             report = jsonreport.build(result, target, request.settings, started)
-            path = jsonreport.write(report, report_dir(request, target.api, started, len(chosen) > 1))
-            say(f"{target.api}: verdict {result.verdict}; report: {path}")
+            directory = report_dir(request, target.api, started, len(chosen) > 1)
+            directory.mkdir(parents=True, exist_ok=True)
+            for writer in (jsonreport, junit, markdown):
+                writer.write(report, directory)
+            say(f"{target.api}: verdict {result.verdict}; reports in {directory}/")
             results.append(result)
     say(summary_line(results))
     verdicts = {r.verdict for r in results}

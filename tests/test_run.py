@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
@@ -29,6 +30,7 @@ def test_bundled_servers_are_certified(tmp_path: Path, capsys: pytest.CaptureFix
     lines = capsys.readouterr().out.splitlines()
     assert re.fullmatch(r"49 requirements: \d+ passed, 0 failed, \d+ skipped", lines[-1])
     for api in ("triport", "teos"):
+        assert {p.name for p in (tmp_path / api).iterdir()} >= {"report.json", "junit.xml", "summary.md"}
         report = json.loads((tmp_path / api / "report.json").read_text())
         jsonschema.validate(report, SCHEMA)
         assert (report["api"], report["verdict"]) == (api, "pass")
@@ -59,7 +61,11 @@ def test_a_broken_target_fails_with_its_requirement_and_no_secret(faulty: tuple,
     jsonschema.validate(report, SCHEMA)
     failing = {r["id"] for r in report["requirements"] if r["outcome"] == "fail"}
     assert "TRIPORT-CANCEL-01" in failing and report["verdict"] == "fail"
-    written = (tmp_path / "out" / "report.json").read_text() + capsys.readouterr().out
+    suite = ET.parse(tmp_path / "out" / "junit.xml").getroot().find("testsuite")
+    failed_cases = [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None]
+    assert {name.split()[0] for name in failed_cases} == failing and suite.get("failures") == str(len(failing))
+    assert "| ❌ fail | TRIPORT-CANCEL-01 |" in (tmp_path / "out" / "summary.md").read_text()
+    written = "".join(p.read_text() for p in (tmp_path / "out").iterdir()) + capsys.readouterr().out
     for secret in server.target_config()["credentials"].values():
         assert secret not in written
 

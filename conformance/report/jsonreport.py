@@ -34,7 +34,6 @@ def build(result: RunResult, target: Target, settings: RunSettings, started_at: 
 
 
 def write(report: dict[str, Any], directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / "report.json"
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -1,0 +1,36 @@
+"""summary.md: the verdict and a requirement table, fit for a CI step summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+ICONS = {"pass": "✅", "fail": "❌", "warn": "⚠️", "skip": "⏭️", "error": "❓"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def build(report: dict[str, Any]) -> str:
+    counts = report["counts"]
+    lines = [
+        f"# {report['api']} conformance: {report['verdict'].upper()}",
+        "",
+        f"Target `{report['target']}` · profile {report['profile']} · suite {report['suite_version']} · "
+        f"seed {report['seed']} · spec `{report['spec_sha256'][:12]}` · {report['duration_s']:.1f} s",
+        "",
+        " · ".join(f"{counts[k]} {k}" for k in ("pass", "fail", "warn", "skip", "error")),
+        "",
+        "| | requirement | level | title | reason |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {ICONS[r['outcome']]} {r['outcome']} | {r['id']} | {r['level']} | {_cell(r['title'])} | "
+              f"{_cell(r['reason'])} |" for r in report["requirements"]]
+    return "\n".join(lines) + "\n"
+
+
+def write(report: dict[str, Any], directory: Path) -> Path:
+    path = directory / "summary.md"
+    path.write_text(build(report), encoding="utf-8")
+    return path
