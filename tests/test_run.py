@@ -132,3 +132,24 @@ def test_base_url_alone_is_refused(capsys: pytest.CaptureFixture) -> None:
     """A target needs credentials: --base-url without --config is a usage error, not a run."""
     assert run("--base-url", "http://x.test") == 2
     assert "--config" in capsys.readouterr().err
+
+
+def test_the_readme_config_examples_load() -> None:
+    """Every TOML example in the README is a config the loader accepts (with its variables set)."""
+    import tomllib
+
+    from conformance.config import target_from_mapping
+
+    class Everything(dict):
+        def __contains__(self, name: object) -> bool:
+            return True
+
+        def __getitem__(self, name: str) -> str:
+            return f"value-of-{name}"
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) == 2
+    environ = Everything()
+    apis = {target_from_mapping(tomllib.loads(block), environ=environ).api for block in blocks}
+    assert apis == {"triport", "teos"}
