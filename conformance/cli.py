@@ -86,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc))
     request = RunRequest(args.api, args.base_url, args.config, args.report_dir, settings, args.only, args.exclude,
-                         args.dry_run)
+                         args.dry_run, interactive=sys.stdout.isatty() and not os.environ.get("CI"))
     try:
         return execute(request, lambda line: print(line, flush=True))
     except ConfigError as exc:

@@ -13,7 +13,7 @@ from conformance.config import ConfigError, load_target
 from conformance.engine import RunResult, run_suite, selector
 from conformance.grading import RequirementResult, counts
 from conformance.http import Client, NoResponse, Redactor
-from conformance.report import jsonreport, junit, markdown
+from conformance.report import html, jsonreport, junit, markdown
 from conformance.target import RunSettings, Target
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNTESTABLE = 0, 1, 2, 3
@@ -35,6 +35,7 @@ class RunRequest:
     only: list[str] | None
     exclude: list[str] | None
     dry_run: bool = False
+    interactive: bool = False  # a terminal: a progress bar under the lines; otherwise plain lines only
 
 
 @contextmanager
@@ -79,6 +80,28 @@ def report_dir(request: RunRequest, api: str, started: datetime, several: bool) 
     return request.report_dir / api if several else request.report_dir
 
 
+class ProgressBar:
+    """One line per requirement as it finishes; on a terminal, a bar below them that redraws in place."""
+
+    def __init__(self, total: int, say: Callable[[str], None], interactive: bool, width: int = 30):
+        self.total, self.say, self.interactive, self.width, self.count = total, say, interactive, width, 0
+
+    def render(self) -> str:
+        filled = self.width * self.count // max(self.total, 1)
+        return f"[{'#' * filled}{'.' * (self.width - filled)}] {self.count}/{self.total}"
+
+    def step(self, result: RequirementResult) -> None:
+        self.count += 1
+        if self.interactive:
+            self.say(f"\r\x1b[2K{requirement_line(result)}\n{self.render()}\x1b[1A")
+        else:
+            self.say(requirement_line(result))
+
+    def done(self) -> None:
+        if self.interactive:
+            self.say("\r\x1b[2K\n\x1b[2K\x1b[1A")
+
+
 def requirement_line(result: RequirementResult) -> str:
     line = f"{result.id:<20} {result.outcome.upper():<5} {result.title}"
     return line + (f"\n    {result.reason}" if result.reason and result.outcome != "pass" else "")
@@ -107,14 +130,17 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
             preflight(target, request.settings)
             say(f"{target.api}: testing {target.base_url} (profile {request.settings.profile}, "
                 f"seed {request.settings.seed})")
-            result = run_suite(target, request.settings, select, progress=lambda r: say(requirement_line(r)))
+            total = sum(1 for r in load_catalogue().for_api(target.api) if select(r.id))
+            bar = ProgressBar(total, say, request.interactive)
+            result = run_suite(target, request.settings, select, progress=bar.step)
+            bar.done()
             for r in result.results:
                 if not r.tests:  # selected, but no test of it ran: say so too
                     say(requirement_line(r))
             report = jsonreport.build(result, target, request.settings, started)
             directory = report_dir(request, target.api, started, len(chosen) > 1)
             directory.mkdir(parents=True, exist_ok=True)
-            for writer in (jsonreport, junit, markdown):
+            for writer in (jsonreport, junit, markdown, html):
                 writer.write(report, directory)
             say(f"{target.api}: verdict {result.verdict}; reports in {directory}/")
             results.append(result)

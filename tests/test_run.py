@@ -30,7 +30,7 @@ def test_bundled_servers_are_certified(tmp_path: Path, capsys: pytest.CaptureFix
     lines = capsys.readouterr().out.splitlines()
     assert re.fullmatch(r"49 requirements: \d+ passed, 0 failed, \d+ skipped", lines[-1])
     for api in ("triport", "teos"):
-        assert {p.name for p in (tmp_path / api).iterdir()} >= {"report.json", "junit.xml", "summary.md"}
+        assert {p.name for p in (tmp_path / api).iterdir()} == {"report.json", "junit.xml", "summary.md", "report.html"}
         report = json.loads((tmp_path / api / "report.json").read_text())
         jsonschema.validate(report, SCHEMA)
         assert (report["api"], report["verdict"]) == (api, "pass")
@@ -153,3 +153,23 @@ def test_the_readme_config_examples_load() -> None:
     environ = Everything()
     apis = {target_from_mapping(tomllib.loads(block), environ=environ).api for block in blocks}
     assert apis == {"triport", "teos"}
+
+
+def test_progress_is_plain_lines_outside_a_terminal_and_a_bar_inside_one() -> None:
+    """Feeds three finished requirements to the progress display, as CI and as a terminal.
+    Expects plain lines with no control characters for CI, and a bar redrawn in place on a terminal."""
+    from conformance.grading import RequirementResult
+    from conformance.run import ProgressBar
+
+    result = RequirementResult("TRIPORT-CANCEL-08", "MUST", "An unknown invoice id is 404", "pass", "", 0.1, [])
+    for interactive in (False, True):
+        lines: list[str] = []
+        bar = ProgressBar(3, lines.append, interactive, width=6)
+        for _ in range(3):
+            bar.step(result)
+        bar.done()
+        text = "".join(lines)
+        if interactive:
+            assert "[##....] 1/3" in text and "[######] 3/3" in text and "\r" in text
+        else:
+            assert lines == ["TRIPORT-CANCEL-08    PASS  An unknown invoice id is 404"] * 3

@@ -76,5 +76,6 @@ def same_answer(first: Exchange, other: Exchange, volatile: set[str]) -> Verdict
     if names - VOLATILE_HEADERS:
         problems.append(f"headers only on one: {sorted(names)}")
     if differing:
-        problems.append(f"body differs at {differing[:5]}: {first.body[:120]!r} vs {other.body[:120]!r}")
+        shown = [e.body[:120].decode("utf-8", "replace") for e in (first, other)]
+        problems.append(f"body differs at {', '.join(differing[:5])}: {shown[0]} vs {shown[1]}")
     return verdict(not problems, "identical answers", "; ".join(problems) or "identical")

@@ -378,7 +378,8 @@ class TriportApp:
                 "UPDATE invoices SET status='paid', paid_at=:now, processed_at=:now, payments_received_micro="
                 "amount_micro WHERE id=:id AND status='pending'", {"id": row["id"], "now": now_iso()}).rowcount
             if paid:
-                self.db.execute("UPDATE users SET balance_micro=balance_micro-? WHERE id=?", (row["amount_micro"], user))
+                self.db.execute("UPDATE users SET balance_micro=balance_micro-? WHERE id=?",
+                                (row["amount_micro"], user))
                 self.notify(row["id"], "invoice_paid", {"id": row["id"], "status": "paid"})
         elif row["status"] != "paid":
             return self.error(409, "invoice is not payable")

@@ -1,1 +1,1 @@
-"""Reports a run writes: report.json now; junit.xml, summary.md and report.html to follow (#5)."""
+"""Reports a run writes: report.json, junit.xml, summary.md and report.html, from one report dict."""

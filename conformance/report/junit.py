@@ -14,7 +14,8 @@ def build(report: dict[str, Any]) -> ET.ElementTree:
                        time=f"{report['duration_s']:.3f}", timestamp=report["started_at"])
     for requirement in report["requirements"]:
         case = ET.SubElement(suite, "testcase", classname=f"conformance.{api}",
-                             name=f"{requirement['id']} {requirement['title']}", time=f"{requirement['duration_s']:.3f}")
+                             name=f"{requirement['id']} {requirement['title']}",
+                             time=f"{requirement['duration_s']:.3f}")
         outcome, reason = requirement["outcome"], requirement["reason"]
         if outcome == "fail":
             failure = ET.SubElement(case, "failure", message=reason, type=requirement["level"])

@@ -116,7 +116,8 @@ BODY = {"channel": "crypto-onchain", "rail": "eth-usdc", "bill_action": {"type":
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", {"rail": "eth-usdc"}, {**BODY, "rail": "doge"}, {**BODY, "channel": "crypto-inapp", "rail": "tron-usdt"},
+    ["not json", {"rail": "eth-usdc"}, {**BODY, "rail": "doge"},
+     {**BODY, "channel": "crypto-inapp", "rail": "tron-usdt"},
      {**BODY, "bill_action": {"type": "topup", "plan": "starter", "months": True}},
      {**BODY, "amount_micro": -1}, {**BODY, "amount_micro": 10**30}, {**BODY, "ttl_seconds": 0},
      {**BODY, "ttl_seconds": 10**12}, {**BODY, "description": 7}, {**BODY, "rail": {"id": "eth-usdc"}}],

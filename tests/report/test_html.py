@@ -1,0 +1,77 @@
+"""report.html: self-contained, escaped, and filterable in a real browser (headless Chromium)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from conformance import specs
+from conformance.report import html
+
+HOSTILE = '<img src=x onerror="alert(1)">'
+
+
+def report() -> dict[str, Any]:
+    exchange = {"method": "POST", "url": "http://127.0.0.1:1/v1/billing/invoices/inv_1/cancel", "status": 200,
+                "headers": {"content-length": "0"}, "body_excerpt": HOSTILE, "body_truncated": False,
+                "elapsed_s": 0.01, "error": None, "curl": "curl -X POST -H 'Cookie: nl_session=<redacted>' http://x"}
+    requirement = {"level": "MUST", "duration_s": 0.1, "measurements": {}, "evidence": []}
+    data = {
+        "verdict": "fail", "api": "triport", "target": "http://127.0.0.1:1", "profile": "full", "strict": False,
+        "suite_version": "0.1.0", "spec_sha256": "0" * 64, "seed": 7, "max_examples": 3, "max_time_s": 4.0,
+        "started_at": "2026-11-21T20:00:00Z", "duration_s": 1.5,
+        "counts": {"pass": 1, "fail": 1, "warn": 0, "skip": 1, "error": 0},
+        "requirements": [
+            {**requirement, "id": "TRIPORT-CANCEL-08", "title": "An unknown invoice id is 404", "outcome": "pass",
+             "reason": ""},
+            {**requirement, "id": "TRIPORT-CANCEL-01", "title": "Own pending invoice is cancelled with 204",
+             "outcome": "fail", "reason": f"expected status 204; got status 200 {HOSTILE}", "evidence": [exchange]},
+            {**requirement, "id": "TRIPORT-CSRF-01", "title": "CSRF", "outcome": "skip",
+             "reason": "not configured: csrf_token"},
+        ],
+    }
+    jsonschema.validate(data, json.loads((specs.spec_dir() / "report.schema.json").read_text()))
+    return data
+
+
+def test_the_page_is_self_contained_and_escaped() -> None:
+    page = html.build(report())
+    assert HOSTILE not in page and "&lt;img src=x" in page
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=\"http|@import|url\(", page), "must need no network"
+
+
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.skip("headless Chromium is not installed (Debian package `chromium`; .ci/run installs it)")
+    return path
+
+
+def render(page: Path, fragment: str, profile: Path) -> str:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={profile}", "--dump-dom"]
+    result = subprocess.run([chromium(), *flags, f"{page.as_uri()}#{fragment}"], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_a_person_sees_the_verdict_and_can_filter_to_failures(tmp_path: Path) -> None:
+    """Renders the report in headless Chromium, filtered to failures by the URL fragment.
+    Expects the FAIL banner, the failing requirement with its evidence, and the others hidden."""
+    page = html.write(report(), tmp_path)
+    dom = render(page, "outcome=fail", tmp_path / "profile")
+    assert re.search(r'<header class="fail" id="verdict"><h1>triport conformance:\s*FAIL</h1>', dom)
+    rows = re.findall(r'<tr class="req" data-outcome="(\w+)"( hidden="")?>', dom)
+    assert rows == [("pass", ' hidden=""'), ("fail", ""), ("skip", ' hidden=""')]
+    assert "1 of 3 shown" in dom and "Evidence (1 exchanges)" in dom
+    everything = render(page, "", tmp_path / "profile")
+    assert "3 of 3 shown" in everything
