@@ -173,3 +173,37 @@ def test_progress_is_plain_lines_outside_a_terminal_and_a_bar_inside_one() -> No
             assert "[##....] 1/3" in text and "[######] 3/3" in text and "\r" in text
         else:
             assert lines == ["TRIPORT-CANCEL-08    PASS  An unknown invoice id is 404"] * 3
+
+
+@pytest.fixture
+def self_signed_https(tmp_path: Path) -> str:
+    """An HTTPS server on loopback whose certificate no CA vouches for."""
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True, timeout=60)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_a_tls_failure_exits_3_in_one_line(self_signed_https: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture) -> None:
+    """Points the run at an HTTPS target with an untrusted certificate; TLS is verified by default.
+    Expects exit 3 and one line naming the TLS problem, no traceback."""
+    config = tmp_path / "t.toml"
+    config.write_text(f'api = "teos"\nbase_url = "{self_signed_https}"\n[credentials]\ntoken = "t"\n')
+    assert run(*QUICK, "--config", str(config)) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "SSLError" in err and "Traceback" not in err
