@@ -38,6 +38,11 @@ class RunRequest:
     interactive: bool = False  # a terminal: a progress bar under the lines; otherwise plain lines only
 
 
+def _apis(request: RunRequest) -> list[str]:
+    """The APIs a run without a config covers: the one named, or both."""
+    return ["triport", "teos"] if request.api in (None, "all") else [request.api]
+
+
 @contextmanager
 def targets(request: RunRequest) -> Iterator[list[Target]]:
     """The configured target, or the bundled reference servers on loopback for the duration."""
@@ -52,9 +57,8 @@ def targets(request: RunRequest) -> Iterator[list[Target]]:
     from conformance.reference.common import ServerOptions
     from conformance.reference.runner import ReferenceServer
 
-    apis = ["triport", "teos"] if request.api in (None, "all") else [request.api]
     with ExitStack() as stack:
-        servers = [stack.enter_context(ReferenceServer(ServerOptions(api=api))) for api in apis]
+        servers = [stack.enter_context(ReferenceServer(ServerOptions(api=api))) for api in _apis(request)]
         yield [Target.from_mapping(server.target_config()) for server in servers]
 
 
@@ -119,8 +123,7 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
     select = selector(request.only, request.exclude)
     if request.dry_run:
         catalogue = load_catalogue()
-        apis = ["triport", "teos"] if request.api in (None, "all") else [request.api]
-        for requirement in (r for api in apis for r in catalogue.for_api(api) if select(r.id)):
+        for requirement in (r for api in _apis(request) for r in catalogue.for_api(api) if select(r.id)):
             say(f"{requirement.id:<20} {requirement.level:<6} {requirement.title}")
         return EXIT_PASS
     started = datetime.now(UTC)

@@ -45,6 +45,11 @@ class Contract:
             self._validators[id(schema)] = Draft202012Validator({**schema, "components": self.document["components"]})
         return self._validators[id(schema)]
 
+    def schema_errors(self, name: str, instance: Any) -> list[str]:
+        """Messages for where `instance` breaks the document's components schema `name`."""
+        schema = self.document["components"]["schemas"][name]
+        return [error.message for error in self._validator(schema).iter_errors(instance)]
+
     def check(self, exchange: Exchange) -> Verdict | None:
         """None when the request is not a documented operation (nothing to hold it to)."""
         operation = self.operation(exchange.method, exchange.url)

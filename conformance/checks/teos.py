@@ -5,17 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from conformance import specs
 from conformance.checks import Verdict, verdict
+from conformance.checks.contract import contract_for
 from conformance.http import Exchange
-
-
-def _schema_errors(name: str, instance: Any) -> list[str]:
-    document = specs.load_document("teos.openapi.yaml")
-    schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
-    return [e.message for e in Draft202012Validator(schema).iter_errors(instance)]
 
 
 def transactions(exchange: Exchange) -> list[dict[str, Any]]:
@@ -29,7 +21,7 @@ def cancel_result(exchange: Exchange) -> Verdict:
         body = exchange.json()
     except ValueError:
         return verdict(False, "a Transaction body", f"not JSON: {exchange.body[:80]!r}")
-    errors = _schema_errors("CancelResult", body)
+    errors = contract_for("teos").schema_errors("CancelResult", body)
     return verdict(not errors, "a body matching the Transaction schema", "; ".join(errors[:3]) or "ok")
 
 
