@@ -13,6 +13,9 @@ from typing import NoReturn
 from conformance import __version__
 from conformance.catalogue import Requirement, load_catalogue
 from conformance.specs import SpecError
+from conformance.target import RunSettings
+
+DEFAULTS = RunSettings()
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # usage or configuration error, as for argparse
@@ -78,7 +81,6 @@ def _run(args: argparse.Namespace) -> int:
     from conformance.config import ConfigError
     from conformance.engine import SuiteBroken
     from conformance.run import EXIT_UNTESTABLE, RunRequest, Untestable, execute
-    from conformance.target import RunSettings
 
     try:
         settings = RunSettings(profile=args.profile, strict=args.strict, seed=args.seed,
@@ -138,11 +140,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", choices=("full", "safe"), default="full",
                      help="safe: for production targets, creates and cancels nothing")
     run.add_argument("--strict", action="store_true", help="a failed SHOULD fails the run")
-    run.add_argument("--seed", type=int, default=0, help="Schemathesis seed: same seed, same cases")
-    run.add_argument("--max-examples", type=int, default=10, metavar="N", help="generated cases per operation")
-    run.add_argument("--max-time", type=float, default=20.0, metavar="SECONDS",
-                     help="Schemathesis time budget (fuzzing and stateful repeat until it is spent)")
-    run.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request")
+    run.add_argument("--seed", type=int, default=DEFAULTS.seed,
+                     help="Schemathesis seed: same seed and budget, same cases (report: property.digest)")
+    run.add_argument("--max-examples", type=int, default=DEFAULTS.max_examples, metavar="N",
+                     help="generated cases per operation and phase (default %(default)s)")
+    run.add_argument("--max-time", type=float, default=DEFAULTS.max_time_s, metavar="SECONDS",
+                     help="ceiling on the generated cases; reaching it stops them early, unrepeatably "
+                          "(default %(default)s)")
+    run.add_argument("--timeout", type=float, default=DEFAULTS.timeout_s, metavar="SECONDS",
+                     help="per request (default %(default)s)")
     run.add_argument("--only", action="append", metavar="GLOB", help="requirement ids to run (repeatable)")
     run.add_argument("--exclude", action="append", metavar="GLOB", help="requirement ids to leave out")
     run.add_argument("--dry-run", action="store_true", help="list what would run, and stop")

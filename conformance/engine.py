@@ -14,6 +14,7 @@ import pytest
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
 from conformance.grading import RequirementResult, TestOutcome, grade, verdict
 from conformance.http import CheckFailed, Exchange, Redactor
+from conformance.suite.property import PropertyRun
 from conformance.target import RunSettings, Target
 
 SUITE = Path(__file__).resolve().parent / "suite"
@@ -25,6 +26,7 @@ class RunResult:
     verdict: str
     results: list[RequirementResult]
     duration_s: float
+    property_run: PropertyRun | None = None  # the Schemathesis run, when one ran
 
     def get(self, requirement_id: str) -> RequirementResult:
         return next(r for r in self.results if r.id == requirement_id)
@@ -57,6 +59,7 @@ class SuitePlugin:
         self._exchanges: list[Exchange] = []
         self._started = 0.0
         self._remaining: dict[str, int] = {}  # tests still to run, per requirement (for live progress)
+        self.property_run: PropertyRun | None = None
 
     @pytest.fixture(scope="session")
     def target(self) -> Target:
@@ -73,6 +76,12 @@ class SuitePlugin:
     @pytest.fixture(scope="session")
     def record(self) -> Callable[[Exchange], None]:
         return self._exchanges.append
+
+    @pytest.fixture(scope="session")
+    def note_property_run(self) -> Callable[[PropertyRun], None]:
+        def note(run: PropertyRun) -> None:
+            self.property_run = run
+        return note
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         kept = [item for item in items if (rid := requirement_of(item)) and self.selected(rid)
@@ -161,4 +170,4 @@ def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], b
         raise SuiteBroken("; ".join(plugin.problems) or f"pytest exited with {code!r}")
     requirements = [r for r in catalogue.for_api(target.api) if selected(r.id)]
     results = [grade(r, plugin.outcomes.get(r.id, []), settings.strict) for r in requirements]
-    return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3))
+    return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run)

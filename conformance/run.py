@@ -14,6 +14,7 @@ from conformance.engine import RunResult, run_suite, selector
 from conformance.grading import RequirementResult, counts
 from conformance.http import Client, NoResponse, Redactor
 from conformance.report import html, jsonreport, junit, markdown
+from conformance.suite.property import PropertyRun
 from conformance.target import RunSettings, Target
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNTESTABLE = 0, 1, 2, 3
@@ -111,6 +112,14 @@ def requirement_line(result: RequirementResult) -> str:
     return line + (f"\n    {result.reason}" if result.reason and result.outcome != "pass" else "")
 
 
+def property_line(api: str, run: PropertyRun, settings: RunSettings) -> str:
+    line = f"{api}: {run.cases} generated cases in {run.duration_s:.1f} s, digest {run.digest[:12]}"
+    if run.cut:
+        return (line + f"; stopped at the --max-time ceiling ({settings.max_time_s:g} s) before --max-examples "
+                f"{settings.max_examples} was spent, so these cases are not repeatable: raise --max-time")
+    return line
+
+
 def summary_line(results: list[RunResult]) -> str:
     total = {k: sum(counts(r.results)[k] for r in results) for k in ("pass", "fail", "warn", "skip", "error")}
     n = sum(len(r.results) for r in results)
@@ -145,6 +154,8 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
             directory.mkdir(parents=True, exist_ok=True)
             for writer in (jsonreport, junit, markdown, html):
                 writer.write(report, directory)
+            if result.property_run:
+                say(property_line(target.api, result.property_run, request.settings))
             say(f"{target.api}: verdict {result.verdict}; reports in {directory}/")
             results.append(result)
     say(summary_line(results))

@@ -99,8 +99,8 @@ class RunSettings:
     profile: str = "full"
     strict: bool = False
     seed: int = 0
-    max_examples: int = 10  # Schemathesis cases per operation and phase
-    max_time_s: float = 20.0  # Schemathesis' whole budget (fuzzing and stateful repeat until spent)
+    max_examples: int = 25  # Schemathesis cases per operation and phase: this decides the cases
+    max_time_s: float = 300.0  # ceiling on the Schemathesis run (a hang guard, not a budget to spend)
     timeout_s: float = 10.0  # per request
     event_wait_s: float = 5.0  # how long to wait for an SSE frame the docs promise
     concurrency: int = 8

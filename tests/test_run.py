@@ -16,7 +16,7 @@ from conformance.config import load_target
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import ReferenceServer, write_target_config
 
-QUICK = ["--max-examples", "3", "--max-time", "4", "--timeout", "3"]
+QUICK = ["--max-examples", "3", "--max-time", "120", "--timeout", "3"]
 SCHEMA = json.loads((specs.spec_dir() / "report.schema.json").read_text())
 
 
@@ -25,7 +25,8 @@ def run(*args: str) -> int:
 
 
 def test_bundled_servers_are_certified(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    """Runs `conformance run` with no target; expects exit 0, a valid report per API, a summary line."""
+    """Runs `conformance run` with no target; expects exit 0, a valid report per API recording the
+    generated cases, and a summary line."""
     assert run(*QUICK, "--report-dir", str(tmp_path)) == 0
     lines = capsys.readouterr().out.splitlines()
     assert re.fullmatch(r"49 requirements: \d+ passed, 0 failed, \d+ skipped", lines[-1])
@@ -34,6 +35,9 @@ def test_bundled_servers_are_certified(tmp_path: Path, capsys: pytest.CaptureFix
         report = json.loads((tmp_path / api / "report.json").read_text())
         jsonschema.validate(report, SCHEMA)
         assert (report["api"], report["verdict"]) == (api, "pass")
+        generated = report["property"]
+        assert generated["cases"] > 0 and not generated["cut"]
+        assert f"{api}: {generated['cases']} generated cases in " in "\n".join(lines)
 
 
 def test_dry_run_lists_the_selection(capsys: pytest.CaptureFixture) -> None:

@@ -62,11 +62,19 @@ def _rows(report: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _property(run: dict[str, Any] | None) -> str:
+    if run is None:
+        return "none (no Schemathesis run)"
+    cut = "; stopped at the time ceiling, not repeatable" if run["cut"] else ""
+    return f"{run['cases']} in {run['duration_s']:.1f} s, digest {run['digest'][:16]}{cut}"
+
+
 def build(report: dict[str, Any]) -> str:
     counts = ", ".join(f"{report['counts'][k]} {k}" for k in ("pass", "fail", "warn", "skip", "error"))
     facts = {"Target": report["target"], "Profile": report["profile"], "Suite version": report["suite_version"],
              "Contract SHA-256": report["spec_sha256"], "Seed / budget":
              f"{report['seed']} / {report['max_examples']} cases, {report['max_time_s']} s",
+             "Generated cases": _property(report["property"]),
              "Started": report["started_at"], "Duration": f"{report['duration_s']:.1f} s"}
     options = "".join(f'<option value="{o}">{o}</option>' for o in ("pass", "fail", "warn", "skip", "error"))
     return f"""<!doctype html>

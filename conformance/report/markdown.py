@@ -22,6 +22,13 @@ def build(report: dict[str, Any]) -> str:
         "",
         " · ".join(f"{counts[k]} {k}" for k in ("pass", "fail", "warn", "skip", "error")),
         "",
+    ]
+    run = report["property"]
+    if run is not None:
+        lines += [f"Schemathesis: {run['cases']} generated cases, digest `{run['digest'][:16]}`"
+                  + (" · ⚠️ stopped at the time ceiling (raise `--max-time`): not repeatable" if run["cut"] else ""),
+                  ""]
+    lines += [
         "| | requirement | level | title | reason |",
         "|---|---|---|---|---|",
     ]

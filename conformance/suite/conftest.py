@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from conformance.http import Client, Exchange, Redactor
-from conformance.suite.property import Finding, Observer, run_schemathesis
+from conformance.suite.property import Finding, Observer, PropertyRun, run_schemathesis
 from conformance.target import RunSettings, Target
 
 
@@ -27,12 +28,19 @@ def client(target: Target, settings: RunSettings, redact: Redactor, record: Call
 
 
 @pytest.fixture(scope="session")
-def findings(target: Target, settings: RunSettings, redact: Redactor) -> list[Finding] | None:
+def findings(target: Target, settings: RunSettings, redact: Redactor, provision: Any,
+             note_property_run: Callable[[PropertyRun], None]) -> list[Finding] | None:
     """One Schemathesis run (all phases, within budget), shared by every whole-API test; None when
-    the run switched property-based tests off (the targeted answers are still judged)."""
+    the run switched property-based tests off (the targeted answers are still judged). What its
+    cases created joins what the run tidies up at the end (the API's `provision`)."""
     if settings.profile == "safe":
         pytest.skip("not decidable in profile safe: generated cases create and cancel invoices")
-    return run_schemathesis(target, settings, redact) if settings.property_tests else None
+    if not settings.property_tests:
+        return None
+    run = run_schemathesis(target, settings, redact)
+    provision.created.extend(("primary", invoice_id) for invoice_id in run.created)
+    note_property_run(run)
+    return run.findings
 
 
 @pytest.fixture(scope="session")

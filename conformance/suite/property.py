@@ -7,9 +7,13 @@ the targeted ones.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import random
 import tempfile
-import uuid
-from collections.abc import Iterable, Iterator
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +22,7 @@ from typing import Any
 import hypothesis.configuration as hypothesis_configuration
 import schemathesis
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core import NotSet
 from schemathesis.engine import events, from_schema
 
 from conformance import specs
@@ -83,13 +88,13 @@ def conformance_error_envelope(ctx: Any, response: Any, case: Any) -> bool | Non
 
 class OwnershipGuard:
     """Generated cases may cancel or pay only invoices this run created. Ids in such requests that
-    the run does not own (the docs' example ids, fuzzed strings) are swapped for fresh unknown ones,
-    so a live target never loses an invoice to a generated case."""
+    the run does not own (the docs' example ids, fuzzed strings) are swapped for unknown ones, so a
+    live target never loses an invoice to a generated case. The swaps come from the seed, so they
+    repeat with it."""
 
-    active: OwnershipGuard | None = None
-
-    def __init__(self, api: str):
-        self.api, self.owned = api, set()
+    def __init__(self, api: str, seed: int):
+        self.api, self._random = api, random.Random(seed)
+        self.owned: dict[str, None] = {}  # ids this run created, in order
 
     def learn(self, case: Any, response: Any) -> None:
         creates = (case.method == "POST" and case.path in ("/v1/billing/invoices", "/odata/v1.0/Invoices"))
@@ -98,32 +103,95 @@ class OwnershipGuard:
                 body = response.json()
             except ValueError:
                 return
-            if isinstance(body, dict) and isinstance(body.get("id", body.get("Id")), str):
-                self.owned.add(body.get("id", body.get("Id")))
+            created = body.get("id", body.get("Id")) if isinstance(body, dict) else None
+            if isinstance(created, str):
+                self.owned[created] = None
 
     def restrict(self, case: Any) -> None:
         if case.method != "POST":
             return
         if case.path.endswith(("/cancel", "/pay-from-balance")) and case.path_parameters:
             if case.path_parameters.get("id") not in self.owned:
-                case.path_parameters["id"] = unknown_like(None)
+                case.path_parameters["id"] = unknown_like(None, self._random)
         elif case.path == "/odata/v1.0/Invoices/Cancel" and isinstance(case.body, dict):
             ids = case.body.get("invoiceIds")
             if isinstance(ids, list):
-                case.body["invoiceIds"] = [i if not isinstance(i, str) or i in self.owned else str(uuid.uuid4())
-                                           for i in ids]
+                case.body["invoiceIds"] = [i if not isinstance(i, str) or i in self.owned
+                                           else unknown_like(i, self._random) for i in ids]
+
+
+class CaseDigest:
+    """What the generated cases sent, folded into one digest in order. Ids the target assigned (any
+    `...id` field of an answer) are replaced by the order they first appeared in, and credentials by
+    a placeholder, so the same seed against an equivalent target gives the same digest: a vendor can
+    tell two runs sent the same cases."""
+
+    def __init__(self, secrets: list[str]):
+        self._assigned: dict[str, str] = {}
+        self._secrets = set(secrets)
+        self._hash = hashlib.sha256()
+        self.cases = 0
+
+    def add(self, case: Any) -> None:
+        sent = [case.method, case.path, case.path_parameters, case.query, case.headers, case.cookies,
+                None if isinstance(case.body, NotSet) else case.body, case.media_type]
+        self._hash.update(json.dumps(self._normal(sent), sort_keys=True, default=repr).encode() + b"\n")
+        self.cases += 1
+
+    def learn(self, response: Any) -> None:
+        if "json" in response.headers.get("content-type", [""])[0]:
+            try:
+                self._learn(response.json(), "")
+            except ValueError:
+                pass
+
+    def _learn(self, value: Any, key: str) -> None:
+        if isinstance(value, str) and key.lower().endswith("id"):
+            self._assigned.setdefault(value, f"<id-{len(self._assigned) + 1}>")
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                self._learn(item, str(name))
+        elif isinstance(value, list):
+            for item in value:
+                self._learn(item, key)
+
+    def _normal(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in self._secrets:
+                value = value.replace(secret, "<credential>")
+            return self._assigned.get(value, value)
+        if isinstance(value, Mapping):
+            return {str(key): self._normal(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._normal(item) for item in value]
+        if isinstance(value, bytes):
+            return value.hex()
+        return value
+
+    @property
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+class _Active:
+    """The guard and digest of the Schemathesis run in progress (hooks are global to Schemathesis)."""
+
+    guard: OwnershipGuard | None = None
+    digest: CaseDigest | None = None
 
 
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: Any) -> None:
-    if OwnershipGuard.active is not None:
-        OwnershipGuard.active.restrict(case)
+    if _Active.guard is not None and _Active.digest is not None:
+        _Active.guard.restrict(case)
+        _Active.digest.add(case)
 
 
 @schemathesis.hook
 def after_call(context: Any, case: Any, response: Any) -> None:
-    if OwnershipGuard.active is not None:
-        OwnershipGuard.active.learn(case, response)
+    if _Active.guard is not None and _Active.digest is not None:
+        _Active.guard.learn(case, response)
+        _Active.digest.learn(response)
 
 
 def _config(target: Target, settings: RunSettings) -> SchemathesisConfig:
@@ -134,7 +202,9 @@ def _config(target: Target, settings: RunSettings) -> SchemathesisConfig:
     checks: dict[str, Any] = {"enabled": False}
     checks |= {name: {"enabled": True} for name in graded_checks(target.api)}
     return SchemathesisConfig.from_dict({
-        "base-url": target.base_url, "seed": settings.seed, "max-time": settings.max_time_s,
+        # No "max-time": with it Schemathesis repeats fuzzing and stateful until the time is spent, so the
+        # cases depend on the target's speed. The case count decides; run_schemathesis enforces the ceiling.
+        "base-url": target.base_url, "seed": settings.seed,
         "request-timeout": settings.timeout_s, "auth": {"openapi": auth}, "checks": checks,
         # A pending invoice's event stream never ends: judge its first frame instead of waiting.
         "max-stream-events": 1,
@@ -145,16 +215,45 @@ def _config(target: Target, settings: RunSettings) -> SchemathesisConfig:
     })
 
 
-def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor) -> list[Finding]:
-    """Every phase (examples, coverage, fuzzing, stateful) within the settings' budget."""
+@dataclass(frozen=True)
+class PropertyRun:
+    findings: list[Finding]
+    cases: int
+    digest: str  # CaseDigest: same seed, same target -> same digest
+    duration_s: float
+    cut: bool  # the time ceiling stopped it before its case budget was spent
+    created: tuple[str, ...] = ()  # invoices the generated cases created (the suite tidies them up)
+
+    def summary(self) -> dict[str, Any]:
+        return {"cases": self.cases, "digest": self.digest, "duration_s": self.duration_s, "cut": self.cut}
+
+
+def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor) -> PropertyRun:
+    """Every phase (examples, coverage, fuzzing, stateful), each for `max_examples` cases per
+    operation; stopped at `max_time_s` if it is still running then."""
     schema = schemathesis.openapi.from_path(specs.spec_dir() / f"{target.api}.openapi.yaml",
                                             config=_config(target, settings))
-    OwnershipGuard.active = OwnershipGuard(target.api)
+    _Active.guard = OwnershipGuard(target.api, settings.seed)
+    _Active.digest = CaseDigest(target.secrets())
+    started = time.monotonic()
+    stream = from_schema(schema).execute()
+    reached = threading.Event()
+
+    def stop() -> None:
+        reached.set()
+        stream.stop()
+
+    ceiling = threading.Timer(settings.max_time_s, stop)
+    ceiling.daemon = True
+    ceiling.start()
     try:
         with _private_hypothesis_home():
-            return _collect(from_schema(schema).execute(), redact)
+            findings = _collect(stream, redact)
+        return PropertyRun(findings, _Active.digest.cases, _Active.digest.hexdigest,
+                           round(time.monotonic() - started, 3), reached.is_set(), tuple(_Active.guard.owned))
     finally:
-        OwnershipGuard.active = None
+        ceiling.cancel()
+        _Active.guard = _Active.digest = None
 
 
 @contextmanager

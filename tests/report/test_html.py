@@ -27,6 +27,7 @@ def report() -> dict[str, Any]:
         "verdict": "fail", "api": "triport", "target": "http://127.0.0.1:1", "profile": "full", "strict": False,
         "suite_version": "0.1.0", "spec_sha256": "0" * 64, "seed": 7, "max_examples": 3, "max_time_s": 4.0,
         "started_at": "2026-11-21T20:00:00Z", "duration_s": 1.5,
+        "property": {"cases": 120, "digest": "ab" * 32, "duration_s": 1.0, "cut": True},
         "counts": {"pass": 1, "fail": 1, "warn": 0, "skip": 1, "error": 0},
         "requirements": [
             {**requirement, "id": "TRIPORT-CANCEL-08", "title": "An unknown invoice id is 404", "outcome": "pass",
@@ -44,6 +45,7 @@ def report() -> dict[str, Any]:
 def test_the_page_is_self_contained_and_escaped() -> None:
     page = html.build(report())
     assert HOSTILE not in page and "&lt;img src=x" in page
+    assert "120 in 1.0 s, digest abababababababab; stopped at the time ceiling" in page
     assert not re.search(r"<(link|img|iframe)\b|\bsrc=\"http|@import|url\(", page), "must need no network"
 
 

@@ -1,0 +1,61 @@
+"""The Schemathesis run is decided by its seed and case budget: the same seed sends the same cases
+(shown by the run's digest), another seed sends others, and the time ceiling only ever cuts it short."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from conformance.reference.common import ServerOptions
+from conformance.reference.runner import ReferenceServer
+from conformance.suite.property import CaseDigest, PropertyRun, run_schemathesis
+from conformance.target import RunSettings, Target
+
+
+def generate(api: str, **settings: float) -> PropertyRun:
+    """One Schemathesis run against a fresh reference server (fresh ids, fresh credentials)."""
+    with ReferenceServer(ServerOptions(api=api)) as server:
+        target = Target.from_mapping(server.target_config())
+        return run_schemathesis(target, RunSettings(timeout_s=3, **settings), lambda text: text)
+
+
+@pytest.mark.parametrize("api", ["triport", "teos"])
+def test_same_seed_same_cases_other_seed_other_cases(api: str) -> None:
+    """Runs Schemathesis three times, each against a new server: seed 7, seed 7, seed 8.
+    Expects the two seed-7 runs to send identical cases (digest and count), the seed-8 run different
+    ones, and none cut by the time ceiling."""
+    first, again, other = (generate(api, seed=seed, max_examples=3) for seed in (7, 7, 8))
+    assert first.cases > 50 and not (first.cut or again.cut or other.cut)
+    assert (again.cases, again.digest) == (first.cases, first.digest)
+    assert other.digest != first.digest
+
+
+def test_the_time_ceiling_cuts_the_run_and_says_so() -> None:
+    """Runs with a case budget far beyond a 1 s ceiling.
+    Expects the run to stop, marked cut, after sending some cases (and findings still collected)."""
+    cut = generate("teos", seed=7, max_examples=100_000, max_time_s=1)
+    assert cut.cut and cut.cases > 0
+    assert cut.findings == []
+
+
+def _digest(assigned: str, token: str, sent_id: str) -> str:
+    """The digest of one run whose target listed `assigned` and issued `token`, and whose one case
+    cancelled `sent_id` with that token."""
+    digest = CaseDigest([token])
+    listing = {"invoices": [{"id": assigned}]}
+    digest.learn(SimpleNamespace(headers={"content-type": ["application/json"]}, json=lambda: listing))
+    digest.add(SimpleNamespace(method="POST", path="/v1/billing/invoices/{id}/cancel",
+                               path_parameters={"id": sent_id}, query={},
+                               headers={"Authorization": f"Bearer {token}"}, cookies={}, body=b"", media_type=None))
+    return digest.hexdigest
+
+
+def test_digest_ignores_assigned_ids_and_credentials_but_not_what_was_generated() -> None:
+    """Folds one cancel into the digests of two runs whose targets assigned different ids and issued
+    different tokens; expects equal digests. The same run sending an id of its own changes it."""
+    one = _digest("inv_aaaaaaaaaaaa", "tok-one", sent_id="inv_aaaaaaaaaaaa")
+    two = _digest("inv_bbbbbbbbbbbb", "tok-two", sent_id="inv_bbbbbbbbbbbb")
+    generated = _digest("inv_bbbbbbbbbbbb", "tok-two", sent_id="inv_cccccccccccc")
+    assert one == two
+    assert generated != two
