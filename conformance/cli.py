@@ -84,7 +84,8 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         settings = RunSettings(profile=args.profile, strict=args.strict, seed=args.seed,
-                               max_examples=args.max_examples, max_time_s=args.max_time, timeout_s=args.timeout)
+                               max_examples=args.max_examples, max_time_s=args.max_time, timeout_s=args.timeout,
+                               workers=args.workers)
     except ValueError as exc:
         return _fail(str(exc))
     request = RunRequest(args.api, args.base_url, args.config, args.report_dir, settings, args.only, args.exclude,
@@ -149,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default %(default)s)")
     run.add_argument("--timeout", type=float, default=DEFAULTS.timeout_s, metavar="SECONDS",
                      help="per request (default %(default)s)")
+    run.add_argument("--workers", type=int, default=DEFAULTS.workers, metavar="N",
+                     help="processes sharing the requirements (default %(default)s)")
     run.add_argument("--only", action="append", metavar="GLOB", help="requirement ids to run (repeatable)")
     run.add_argument("--exclude", action="append", metavar="GLOB", help="requirement ids to leave out")
     run.add_argument("--dry-run", action="store_true", help="list what would run, and stop")

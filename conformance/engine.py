@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,8 @@ import pytest
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
 from conformance.grading import RequirementResult, TestOutcome, grade, verdict
 from conformance.http import CheckFailed, Exchange, Redactor
-from conformance.suite.property import PropertyRun
+from conformance.suite.property import PHASES, Observer, PropertyRun
+from conformance.suite.whole_api import observed_by
 from conformance.target import RunSettings, Target
 
 SUITE = Path(__file__).resolve().parent / "suite"
@@ -27,6 +28,7 @@ class RunResult:
     results: list[RequirementResult]
     duration_s: float
     property_run: PropertyRun | None = None  # the Schemathesis run, when one ran
+    observed: dict[str, list[str]] = field(default_factory=dict)  # the observer's findings (whole_api.OBSERVED)
 
     def get(self, requirement_id: str) -> RequirementResult:
         return next(r for r in self.results if r.id == requirement_id)
@@ -60,6 +62,11 @@ class SuitePlugin:
         self._started = 0.0
         self._remaining: dict[str, int] = {}  # tests still to run, per requirement (for live progress)
         self.property_run: PropertyRun | None = None
+        self._observer = Observer(target.api, self._redact)
+        # Schemathesis phases this process runs, and the runs of those other processes ran (--workers).
+        self.phases: tuple[str, ...] = PHASES
+        self.other_phases: Callable[[], list[PropertyRun]] = list
+        self.shape: dict[str, dict[str, Any]] = {}  # requirement id -> its tests: count, quiet, whole_api
 
     @pytest.fixture(scope="session")
     def target(self) -> Target:
@@ -76,6 +83,14 @@ class SuitePlugin:
     @pytest.fixture(scope="session")
     def record(self) -> Callable[[Exchange], None]:
         return self._exchanges.append
+
+    @pytest.fixture(scope="session")
+    def observer(self) -> Observer:
+        return self._observer
+
+    @pytest.fixture(scope="session")
+    def property_plan(self) -> tuple[tuple[str, ...], Callable[[], list[PropertyRun]]]:
+        return self.phases, self.other_phases
 
     @pytest.fixture(scope="session")
     def note_property_run(self) -> Callable[[PropertyRun], None]:
@@ -95,6 +110,10 @@ class SuitePlugin:
         items[:] = kept
         for item in kept:
             self._remaining[requirement_of(item)] = self._remaining.get(requirement_of(item), 0) + 1
+            info = self.shape.setdefault(requirement_of(item), {"tests": 0, "quiet": False, "whole_api": False})
+            info["tests"] += 1
+            for marker in ("quiet", "whole_api"):
+                info[marker] = info[marker] or item.get_closest_marker(marker) is not None
 
     def _skip_reason(self, requirement: Requirement, item: pytest.Item) -> str | None:
         missing = [need for need in requirement.needs if not self._target.has(need)]
@@ -157,17 +176,42 @@ class SuiteBroken(RuntimeError):
     """The suite could not be collected: a bug in the kit, not in the target."""
 
 
-def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
-              progress: Callable[[RequirementResult], None] | None = None) -> RunResult:
-    """`progress` is called with each requirement's result as soon as its last test has finished."""
-    catalogue = load_catalogue()
-    plugin = SuitePlugin(target, settings, catalogue, selected, progress)
-    started = time.monotonic()
-    args = [str(SUITE / target.api), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE),
-            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly"]
+def _pytest(plugin: SuitePlugin, api: str, *extra: str) -> None:
+    args = [str(SUITE / api), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE),
+            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", *extra]
     code = pytest.main(args, plugins=[plugin])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or plugin.problems:
         raise SuiteBroken("; ".join(plugin.problems) or f"pytest exited with {code!r}")
+
+
+def collect(target: Target, settings: RunSettings, selected: Callable[[str], bool]) -> dict[str, dict[str, Any]]:
+    """Which requirements a run would test, and how: requirement id -> {tests, quiet, whole_api}."""
+    plugin = SuitePlugin(target, settings, load_catalogue(), selected)
+    _pytest(plugin, target.api, "--collect-only")
+    return plugin.shape
+
+
+def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
+              progress: Callable[[RequirementResult], None] | None = None) -> RunResult:
+    """`progress` is called with each requirement's result as soon as its last test has finished.
+    With `settings.workers` > 1 the requirements are shared among that many processes (parallel.py)."""
+    if settings.workers > 1:
+        from conformance.parallel import run_parallel
+        return run_parallel(target, settings, selected, progress)
+    return run_here(target, settings, selected, progress)
+
+
+def run_here(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
+             progress: Callable[[RequirementResult], None] | None = None, phases: tuple[str, ...] = PHASES,
+             other_phases: Callable[[], list[PropertyRun]] = list) -> RunResult:
+    """The selected requirements, in this process; of Schemathesis, `phases` here and the rest
+    from `other_phases` (which waits for the processes that ran them)."""
+    catalogue = load_catalogue()
+    plugin = SuitePlugin(target, settings, catalogue, selected, progress)
+    plugin.phases, plugin.other_phases = phases, other_phases
+    started = time.monotonic()
+    _pytest(plugin, target.api)
     requirements = [r for r in catalogue.for_api(target.api) if selected(r.id)]
     results = [grade(r, plugin.outcomes.get(r.id, []), settings.strict) for r in requirements]
-    return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run)
+    return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run,
+                     observed_by(plugin._observer))

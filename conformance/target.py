@@ -56,6 +56,14 @@ class Target:
             return bool(self.fixtures.get(need.split(".", 1)[1]))
         return need in self.credentials
 
+    def to_mapping(self) -> dict[str, Any]:
+        """The target-config shape `from_mapping` reads, credentials included: for a worker's stdin
+        only, never for anything that is written or shown."""
+        return {"api": self.api, "base_url": self.base_url,
+                "credentials": {name: secret.value for name, secret in self.credentials.items()},
+                "fixtures": {name: list(ids) for name, ids in self.fixtures.items()},
+                "create": {"body": dict(self.create_body)}, "settle": {"deadline_s": self.settle_deadline_s}}
+
     def secrets(self) -> list[str]:
         return [secret.value for secret in self.credentials.values()]
 
@@ -107,11 +115,12 @@ class RunSettings:
     repeats: int = 3  # how often a rejected cancel is repeated
     timing_samples: int = 15
     property_tests: bool = True
+    workers: int = 1  # processes sharing the requirements (parallel.py)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
-        if self.concurrency < 2 or self.repeats < 2 or self.max_examples < 1:
-            raise ValueError("concurrency and repeats must be at least 2, max_examples at least 1")
+        if self.concurrency < 2 or self.repeats < 2 or self.max_examples < 1 or self.workers < 1:
+            raise ValueError("concurrency and repeats must be at least 2, max_examples and workers at least 1")
         if min(self.timeout_s, self.event_wait_s, self.max_time_s) <= 0:
             raise ValueError("timeouts and budgets must be positive")

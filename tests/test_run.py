@@ -132,6 +132,14 @@ def test_a_missing_config_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureF
     assert "cannot read it" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("option", [["--workers", "0"], ["--max-examples", "0"], ["--max-time", "-1"]],
+                         ids=["workers", "max-examples", "max-time"])
+def test_an_impossible_budget_is_one_line_and_exit_2(option: list[str], capsys: pytest.CaptureFixture) -> None:
+    assert run(*option) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("conformance: ") and len(err.strip().splitlines()) == 1
+
+
 def test_base_url_alone_is_refused(capsys: pytest.CaptureFixture) -> None:
     """A target needs credentials: --base-url without --config is a usage error, not a run."""
     assert run("--base-url", "http://x.test") == 2

@@ -13,11 +13,6 @@ from conformance.target import RunSettings, Target
 
 
 @pytest.fixture(scope="session")
-def observer(target: Target, redact: Redactor) -> Observer:
-    return Observer(target.api, redact)
-
-
-@pytest.fixture(scope="session")
 def client(target: Target, settings: RunSettings, redact: Redactor, record: Callable[[Exchange], None],
            observer: Observer) -> Client:
     def seen(exchange: Exchange) -> None:
@@ -29,15 +24,18 @@ def client(target: Target, settings: RunSettings, redact: Redactor, record: Call
 
 @pytest.fixture(scope="session")
 def findings(target: Target, settings: RunSettings, redact: Redactor, provision: Any,
+             property_plan: tuple[tuple[str, ...], Callable[[], list[PropertyRun]]],
              note_property_run: Callable[[PropertyRun], None]) -> list[Finding] | None:
     """One Schemathesis run (all phases, within budget), shared by every whole-API test; None when
-    the run switched property-based tests off (the targeted answers are still judged). What its
+    the run switched property-based tests off (the targeted answers are still judged). Under
+    --workers some phases run in other processes; their results join here. What the generated
     cases created joins what the run tidies up at the end (the API's `provision`)."""
     if settings.profile == "safe":
         pytest.skip("not decidable in profile safe: generated cases create and cancel invoices")
     if not settings.property_tests:
         return None
-    run = run_schemathesis(target, settings, redact)
+    phases, other_phases = property_plan
+    run = PropertyRun.merge([run_schemathesis(target, settings, redact, phases), *other_phases()])
     provision.created.extend(("primary", invoice_id) for invoice_id in run.created)
     note_property_run(run)
     return run.findings

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
 
@@ -194,7 +194,10 @@ def after_call(context: Any, case: Any, response: Any) -> None:
         _Active.digest.learn(response)
 
 
-def _config(target: Target, settings: RunSettings) -> SchemathesisConfig:
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+def _config(target: Target, settings: RunSettings, phases: tuple[str, ...] = PHASES) -> SchemathesisConfig:
     if target.api == "triport":
         auth = {"nlSession": {"api_key": target.credential("session")}}
     else:
@@ -204,14 +207,17 @@ def _config(target: Target, settings: RunSettings) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
         # No "max-time": with it Schemathesis repeats fuzzing and stateful until the time is spent, so the
         # cases depend on the target's speed. The case count decides; run_schemathesis enforces the ceiling.
-        "base-url": target.base_url, "seed": settings.seed,
+        # One thread: several make the cases' order (and the stateful phase) vary, and CPython 3.11's
+        # compiler is not thread-safe (seen here: "AST constructor recursion depth mismatch").
+        "base-url": target.base_url, "seed": settings.seed, "workers": 1,
         "request-timeout": settings.timeout_s, "auth": {"openapi": auth}, "checks": checks,
         # A pending invoice's event stream never ends: judge its first frame instead of waiting.
         "max-stream-events": 1,
         # No example database: a run writes nothing to the user's folder, and a seed alone decides the cases.
         "generation": {"max-examples": settings.max_examples, "database": "none"},
         # Declared links only: inferred ones (list -> cancel) would touch invoices the run did not create.
-        "phases": {"stateful": {"inference": {"algorithms": []}}},
+        "phases": {name: {"enabled": name in phases} for name in PHASES}
+        | {"stateful": {"enabled": "stateful" in phases, "inference": {"algorithms": []}}},
     })
 
 
@@ -227,12 +233,31 @@ class PropertyRun:
     def summary(self) -> dict[str, Any]:
         return {"cases": self.cases, "digest": self.digest, "duration_s": self.duration_s, "cut": self.cut}
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
-def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor) -> PropertyRun:
-    """Every phase (examples, coverage, fuzzing, stateful), each for `max_examples` cases per
-    operation; stopped at `max_time_s` if it is still running then."""
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PropertyRun:
+        return cls([Finding(**f) for f in data["findings"]], data["cases"], data["digest"], data["duration_s"],
+                   data["cut"], tuple(data["created"]))
+
+    @classmethod
+    def merge(cls, parts: list[PropertyRun]) -> PropertyRun:
+        """Phases run in parallel (--workers) as one run; the digest covers the parts in phase order."""
+        if len(parts) == 1:
+            return parts[0]
+        digest = hashlib.sha256("".join(part.digest for part in parts).encode()).hexdigest()
+        return cls([f for part in parts for f in part.findings], sum(part.cases for part in parts), digest,
+                   max(part.duration_s for part in parts), any(part.cut for part in parts),
+                   tuple(i for part in parts for i in part.created))
+
+
+def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor,
+                     phases: tuple[str, ...] = PHASES) -> PropertyRun:
+    """The phases (by default all: examples, coverage, fuzzing, stateful), each for `max_examples`
+    cases per operation; stopped at `max_time_s` if it is still running then."""
     schema = schemathesis.openapi.from_path(specs.spec_dir() / f"{target.api}.openapi.yaml",
-                                            config=_config(target, settings))
+                                            config=_config(target, settings, phases))
     _Active.guard = OwnershipGuard(target.api, settings.seed)
     _Active.digest = CaseDigest(target.secrets())
     started = time.monotonic()

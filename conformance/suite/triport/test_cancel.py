@@ -176,6 +176,7 @@ def test_triport_cancel_12_get_and_head_never_cancel(triport: Triport, provision
 
 @requirement("TRIPORT-CANCEL-13")
 @pytest.mark.safe
+@pytest.mark.quiet
 def test_triport_cancel_13_404_latency_does_not_reveal_ownership(triport: Triport, target: Target,
                                                                   provision: Provisioner,
                                                                   settings: RunSettings) -> None:

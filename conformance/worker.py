@@ -1,0 +1,43 @@
+"""A `--workers` process: reads its job (target, settings, requirement ids) from stdin, runs those
+requirements, and writes one JSON line per result, then what its observer saw (parallel.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from conformance.engine import SuiteBroken, run_here
+from conformance.http import Redactor
+from conformance.parallel import result_to
+from conformance.suite.property import run_schemathesis
+from conformance.target import RunSettings, Target
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.read())
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    sys.stdout = sys.stderr  # the protocol owns the real stdout; anything else printed goes to stderr
+
+    def send(message: dict) -> None:
+        out.write(json.dumps(message) + "\n")
+
+    target = Target.from_mapping(job["target"])
+    settings = RunSettings(**job["settings"])
+    if job["phases"]:  # Schemathesis phases for the coordinating process's whole-API requirements
+        run = run_schemathesis(target, settings, Redactor(target.secrets()), tuple(job["phases"]))
+        send({"property": run.to_dict()})
+        return 0
+    wanted = set(job["requirements"])
+    try:
+        result = run_here(target, settings, wanted.__contains__,
+                          lambda r: send({"result": result_to(r)}))
+    except SuiteBroken as exc:
+        send({"problem": f"the suite could not run: {exc}"})
+        return 1
+    send({"observed": result.observed})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
