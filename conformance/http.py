@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3
 
 MAX_BODY_BYTES = 1024 * 1024  # read at most this much of any body; the rest is never downloaded
 EXCERPT_BYTES = 2048  # how much of a body the evidence keeps
@@ -155,7 +156,7 @@ class EventStream:
     def frames(self, wait_s: float) -> Iterator[tuple[str, str]]:
         """(event, data) frames until the server closes the stream or `wait_s` passes without one."""
         if self._chunks is None:
-            self._chunks = self.response.iter_content(chunk_size=None)
+            self._chunks = self._arrivals()
         deadline = time.monotonic() + wait_s
         event, data = None, []
         while time.monotonic() < deadline:
@@ -171,6 +172,7 @@ class EventStream:
                     yield event or "message", "\n".join(data)
                     event, data = None, []
                     deadline = time.monotonic() + wait_s
+            self._read_within(deadline - time.monotonic())
             try:
                 self._buffer += next(self._chunks)
             except StopIteration:
@@ -178,6 +180,29 @@ class EventStream:
                 return
             except requests.RequestException:  # a read timed out or the connection broke
                 return
+
+    def _arrivals(self) -> Iterator[bytes]:
+        """Bytes as they arrive, chunked or not: iter_content would wait for the end of an unchunked
+        stream (an HTTP/1.0-style SSE response), which for a pending invoice never comes."""
+        while True:
+            try:
+                data = self.response.raw.read1(65536)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                raise requests.ConnectionError(str(exc)) from None
+            if not data:
+                return
+            yield data
+
+    def _read_within(self, seconds: float) -> None:
+        """Bound the next read by what is left of the wait, not the stream's whole read timeout: a
+        stream that stalls mid-wait must not hold the run for longer than the wait it was given."""
+        raw = self.response.raw
+        # The connection's socket; once http.client knows the server will close, only the reader has it.
+        sock = getattr(getattr(raw, "_connection", None), "sock", None)
+        if sock is None:
+            sock = getattr(getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None), "_sock", None)
+        if sock is not None:
+            sock.settimeout(max(seconds, 0.01))
 
     def close(self) -> None:
         self.response.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +21,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", "/elsewhere")
             self.end_headers()
+        elif self.path == "/stalling-events":  # one frame, then silence with the connection open
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            self.wfile.write(b"event: snapshot\ndata: {}\n\n")
+            self.wfile.flush()
+            time.sleep(8)
         elif self.path == "/huge":
             self.send_response(200)
             self.send_header("Content-Length", str(3 * MAX_BODY_BYTES))
@@ -61,6 +69,19 @@ def test_evidence_and_curl_never_show_a_secret(server: str) -> None:
     evidence = seen[0].evidence(Redactor([SECRET]))
     assert SECRET not in repr(evidence)
     assert REDACTED in evidence["curl"] and REDACTED in evidence["body_excerpt"]
+
+
+def test_a_stalled_event_stream_holds_a_wait_no_longer_than_the_wait(server: str) -> None:
+    """Opens a stream (read timeout 20 s) that sends one frame and then nothing.
+    Expects the frame, then a 0.3 s wait for more to end in well under the read timeout."""
+    stream = client(server, []).stream("/stalling-events", read_timeout_s=20)
+    try:
+        assert next(stream.frames(5)) == ("snapshot", "{}")
+        started = time.monotonic()
+        assert list(stream.frames(0.3)) == []
+        assert time.monotonic() - started < 5, "the wait was held to the stream's read timeout"
+    finally:
+        stream.close()
 
 
 def test_redirects_are_not_followed(server: str) -> None:

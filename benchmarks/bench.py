@@ -1,0 +1,189 @@
+"""Time to verdict, CPU, memory and requests of `conformance run`, beside a plain `st run`.
+
+    python benchmarks/bench.py [--repeats 3] [--latency-ms 50] [--workers 4] [--out benchmarks/RESULTS.md]
+
+The reference servers run in this process (one thread each), wrapped to count the requests they
+answer; both tools run as child processes against them, alternately, with the same OpenAPI
+document, seed and example budget. Medians of `--repeats` runs. Nothing here asserts a timing:
+RESULTS.md is for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.reference.common import ServerOptions
+from conformance.reference.runner import ReferenceServer, write_target_config
+from conformance.specs import spec_dir
+from conformance.target import RunSettings
+
+DEFAULTS = RunSettings()
+
+
+class Counting:
+    """ASGI wrapper: counts the HTTP requests the server answers."""
+
+    def __init__(self, app: Any):
+        self.app, self.requests = app, 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.requests += 1
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class Sample:
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float  # the largest single process of the run
+    requests: int
+    exit_code: int
+
+
+@contextmanager
+def servers(apis: list[str], latency_ms: float) -> Iterator[dict[str, tuple[ReferenceServer, Counting, Path]]]:
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="conformance-bench-") as folder:
+        running = {}
+        for api in apis:
+            server = ReferenceServer(ServerOptions(api=api, latency_s=latency_ms / 1000))
+            # Count at the outermost ASGI layer, before uvicorn loads the app (when the server starts).
+            counter = Counting(server._server.config.app)
+            server._server.config.app = counter
+            stack.enter_context(server)
+            config = Path(folder) / f"{api}.toml"
+            write_target_config(config, server.target_config())
+            running[api] = (server, counter, config)
+        yield running
+
+
+def measure(command: list[str], counters: list[Counting]) -> Sample:
+    """One run of `command` under GNU time (CPU and peak RSS of it and the children it waited for)."""
+    before = sum(c.requests for c in counters)
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as usage:
+        started = time.perf_counter()
+        done = subprocess.run(["/usr/bin/time", "-o", usage.name, "-f", "%U %S %M", *command],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - started
+        user, system, peak_kb = usage.read().split()[-3:]
+    if done.returncode not in (0, 1):  # 1: a check found something, still a complete run
+        raise SystemExit(f"bench: {' '.join(command[:4])} exited {done.returncode}: {done.stderr.strip()[-300:]}")
+    return Sample(wall, float(user) + float(system), int(peak_kb) / 1024, sum(c.requests for c in counters) - before,
+                  done.returncode)
+
+
+def conformance_command(configs: list[Path], report_dir: Path, workers: int = 1) -> list[str]:
+    if len(configs) == 1:
+        return [sys.executable, "-m", "conformance", "run", "--config", str(configs[0]), "--report-dir",
+                str(report_dir), "--workers", str(workers)]
+    # Both APIs: the bundled-server form is the README's; here the servers are ours, so one run each.
+    return ["sh", "-c", " && ".join(" ".join(conformance_command([c], report_dir / c.stem, workers)) for c in configs)]
+
+
+def st_command(api: str, server: ReferenceServer) -> list[str]:
+    config = server.target_config()
+    header = (f"Cookie: nl_session={config['credentials']['session']}" if api == "triport"
+              else f"Authorization: Bearer {config['credentials']['token']}")
+    return ["st", "run", str(spec_dir() / f"{api}.openapi.yaml"), "--url", server.base_url, "-H", header,
+            "--max-examples", str(DEFAULTS.max_examples), "--seed", str(DEFAULTS.seed), "--workers", "1",
+            "--no-color"]
+
+
+def median(samples: list[Sample], field: str) -> float:
+    return statistics.median(getattr(s, field) for s in samples)
+
+
+def requests_per_requirement(report: Path) -> list[tuple[str, int]]:
+    data = json.loads(report.read_text())
+    rows = Counter({r["id"]: len(r["evidence"]) for r in data["requirements"]})
+    if data["property"]:
+        rows["(Schemathesis: all phases)"] = data["property"]["cases"]
+    return rows.most_common()
+
+
+def local(repeats: int) -> tuple[list[str], list[tuple[str, int]]]:
+    lines = ["| APIs | tool | wall s | CPU s | peak RSS MB | requests |", "|---|---|---|---|---|---|"]
+    per_requirement: list[tuple[str, int]] = []
+    for apis in (["triport"], ["teos"], ["triport", "teos"]):
+        with servers(apis, 0) as running, tempfile.TemporaryDirectory() as reports:
+            counters = [counter for _, counter, _ in running.values()]
+            ours, theirs = [], []
+            for _ in range(repeats):  # alternate, so drift hits both alike
+                ours.append(measure(conformance_command([c for _, _, c in running.values()], Path(reports)),
+                                    counters))
+                plain = [" ".join(f"'{part}'" for part in st_command(api, server))
+                         for api, (server, _, _) in running.items()]
+                theirs.append(measure(["sh", "-c", "; ".join(plain) + "; true"], counters))
+            if apis == ["triport"]:
+                per_requirement = requests_per_requirement(Path(reports) / "report.json")
+            for tool, samples in (("conformance run", ours), ("st run", theirs)):
+                lines.append(f"| {' + '.join(apis)} | {tool} | {median(samples, 'wall_s'):.1f} | "
+                             f"{median(samples, 'cpu_s'):.1f} | {median(samples, 'peak_rss_mb'):.0f} | "
+                             f"{median(samples, 'requests'):.0f} |")
+            ratio = median(ours, "wall_s") / median(theirs, "wall_s")
+            lines.append(f"| {' + '.join(apis)} | ratio (wall) | {ratio:.2f}x | | | |")
+    return lines, per_requirement
+
+
+def slow(repeats: int, latency_ms: float, workers: int) -> list[str]:
+    lines = ["| API | --workers | wall s | CPU s | requests |", "|---|---|---|---|---|"]
+    for api in ("triport", "teos"):
+        results = {}
+        for n in (1, workers):
+            with servers([api], latency_ms) as running, tempfile.TemporaryDirectory() as reports:
+                _, counter, config = running[api]
+                results[n] = [measure(conformance_command([config], Path(reports), n), [counter])
+                              for _ in range(repeats)]
+            lines.append(f"| {api} | {n} | {median(results[n], 'wall_s'):.1f} | {median(results[n], 'cpu_s'):.1f} | "
+                         f"{median(results[n], 'requests'):.0f} |")
+        speedup = median(results[1], "wall_s") / median(results[workers], "wall_s")
+        lines.append(f"| {api} | speed-up | {speedup:.2f}x | | |")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")
+    args = parser.parse_args()
+    command = "python benchmarks/bench.py " + " ".join(sys.argv[1:])
+    local_lines, per_requirement = local(args.repeats)
+    slow_lines = slow(args.repeats, args.latency_ms, args.workers)
+    machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+               f"{platform.system()} {platform.release()}")
+    text = [
+        "# Benchmarks", "",
+        f"Produced by `{command.strip()}` on {time.strftime('%Y-%m-%d')} ({machine}).",
+        f"Default budget: `--max-examples {DEFAULTS.max_examples}`, seed {DEFAULTS.seed}; medians of "
+        f"{args.repeats} alternating runs; requests counted at the servers.", "",
+        "## On loopback: `conformance run` beside plain `st run` (same documents, seed and budget)", "",
+        *local_lines, "",
+        f"## With {args.latency_ms:g} ms per request: `--workers 1` against `--workers {args.workers}`", "",
+        *slow_lines, "",
+        "## Requests per requirement (Triport, loopback, last run)", "",
+        "| requirement | requests |", "|---|---|",
+        *[f"| {rid} | {count} |" for rid, count in per_requirement], "",
+    ]
+    args.out.write_text("\n".join(text))
+    print("\n".join(text))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
