@@ -82,10 +82,13 @@ def _run(args: argparse.Namespace) -> int:
     from conformance.engine import SuiteBroken
     from conformance.run import EXIT_UNTESTABLE, RunRequest, Untestable, execute
 
+    if args.ca_bundle and not args.ca_bundle.is_file():
+        return _fail(f"--ca-bundle: {args.ca_bundle} is not a readable file")
     try:
         settings = RunSettings(profile=args.profile, strict=args.strict, seed=args.seed,
                                max_examples=args.max_examples, max_time_s=args.max_time, timeout_s=args.timeout,
-                               workers=args.workers)
+                               workers=args.workers, max_rps=args.max_rps, insecure=args.insecure,
+                               ca_bundle=str(args.ca_bundle) if args.ca_bundle else None)
     except ValueError as exc:
         return _fail(str(exc))
     request = RunRequest(args.api, args.base_url, args.config, args.report_dir, settings, args.only, args.exclude,
@@ -152,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="per request (default %(default)s)")
     run.add_argument("--workers", type=int, default=DEFAULTS.workers, metavar="N",
                      help="processes sharing the requirements (default %(default)s)")
+    run.add_argument("--max-rps", type=float, metavar="N", help="at most N requests a second, whole run")
+    tls = run.add_mutually_exclusive_group()
+    tls.add_argument("--ca-bundle", type=Path, metavar="PATH", help="verify TLS against these CA certificates")
+    tls.add_argument("--insecure", action="store_true",
+                     help="do not verify TLS certificates (never for a certification)")
     run.add_argument("--only", action="append", metavar="GLOB", help="requirement ids to run (repeatable)")
     run.add_argument("--exclude", action="append", metavar="GLOB", help="requirement ids to leave out")
     run.add_argument("--dry-run", action="store_true", help="list what would run, and stop")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import shlex
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -55,6 +58,7 @@ class Exchange:
     truncated: bool = False
     elapsed_s: float = 0.0
     error: str | None = None
+    retried: float | None = None  # a 429 the client waited this long after, then sent again
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
@@ -79,29 +83,77 @@ class Exchange:
             "headers": {k: redact(v) for k, v in self.headers.items()},
             "body_excerpt": redact(excerpt), "body_truncated": self.truncated or len(self.body) > EXCERPT_BYTES,
             "elapsed_s": round(self.elapsed_s, 4), "error": redact(self.error) if self.error else None,
+            "retried_after_s": self.retried,
             "curl": redact(self.curl()),
         }
 
 
+class Pacer:
+    """At most `rps` requests a second from this process, whichever thread sends them."""
+
+    def __init__(self, rps: float):
+        self.interval, self._next, self._lock = 1 / rps, 0.0, threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+def retry_after_s(value: str | None, cap_s: float) -> float:
+    """A Retry-After header (seconds or an HTTP date) as a wait, between 0.1 s and `cap_s`."""
+    if value is None:
+        return min(1.0, cap_s)
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            seconds = 1.0
+    return min(max(seconds, 0.1), cap_s)
+
+
 @dataclass
 class Client:
-    """Sends requests to one target. Every exchange goes to `record`; secrets never leave redacted."""
+    """Sends requests to one target. Every exchange goes to `record`; secrets never leave redacted.
+    A 429 is retried after its Retry-After (at most `retries` times, each wait capped); the 429s
+    stay in the evidence, marked `retried`."""
 
     base_url: str
     timeout_s: float
     redact: Redactor
     record: Callable[[Exchange], None] = lambda exchange: None
+    verify: bool | str = True
+    pacer: Pacer | None = None
+    retries: int = 3
+    retry_cap_s: float = 30.0
 
     def request(self, method: str, path: str, *, cookies: dict[str, str] | None = None,
                 headers: dict[str, str] | None = None, json_body: Any = None, data: bytes | str | None = None,
                 timeout_s: float | None = None) -> Exchange:
+        for attempt in range(self.retries + 1):
+            exchange = self._once(method, path, cookies, headers, json_body, data, timeout_s,
+                                  may_retry=attempt < self.retries)
+            if exchange.retried is None:
+                return exchange
+            time.sleep(exchange.retried)
+        return exchange
+
+    def _once(self, method: str, path: str, cookies: dict[str, str] | None, headers: dict[str, str] | None,
+              json_body: Any, data: bytes | str | None, timeout_s: float | None, may_retry: bool) -> Exchange:
         prepared = self._prepare(method, path, cookies, headers, json_body, data)
         exchange = Exchange(method, prepared.url, self._shown_headers(prepared), _bytes(prepared.body))
+        if self.pacer:
+            self.pacer.wait()
         started = time.monotonic()
         try:
             with requests.Session() as session:
                 response = session.send(prepared, timeout=timeout_s or self.timeout_s,
-                                        allow_redirects=False, stream=True)
+                                        allow_redirects=False, stream=True, verify=self.verify)
                 exchange.status, exchange.headers = response.status_code, dict(response.headers)
                 exchange.body, exchange.truncated = _bounded(response)
         except requests.Timeout:
@@ -109,6 +161,8 @@ class Client:
         except requests.RequestException as exc:
             exchange.error = f"{type(exc).__name__}: {_first_line(exc)}"
         exchange.elapsed_s = time.monotonic() - started
+        if exchange.status == 429 and may_retry:  # marked before it is recorded: observers let it pass
+            exchange.retried = retry_after_s(exchange.header("Retry-After"), self.retry_cap_s)
         self.record(exchange)
         if exchange.error:
             raise NoResponse(f"an answer to {method} {path}", exchange.error)
@@ -120,9 +174,11 @@ class Client:
         prepared = self._prepare("GET", path, cookies, {"Accept": "text/event-stream"}, None, None)
         exchange = Exchange("GET", prepared.url, self._shown_headers(prepared), None)
         session = requests.Session()
+        if self.pacer:
+            self.pacer.wait()
         try:
             response = session.send(prepared, timeout=(self.timeout_s, read_timeout_s or self.timeout_s),
-                                    allow_redirects=False, stream=True)
+                                    allow_redirects=False, stream=True, verify=self.verify)
         except requests.RequestException as exc:
             session.close()
             exchange.error = f"{type(exc).__name__}: {_first_line(exc)}"

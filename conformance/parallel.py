@@ -149,9 +149,11 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
     quiet = {rid for rid, info in shape.items() if info["quiet"]}
     home = {rid for rid, info in shape.items() if info["whole_api"]} - quiet
     rest = {rid: info["tests"] for rid, info in shape.items() if rid not in quiet | home}
-    single = replace(settings, workers=1)
     generating = bool(home) and settings.property_tests and settings.profile == "full"
     split = plan(settings.workers, generating)
+    processes = 1 + len(split.elsewhere) + min(split.targeted, len(rest))
+    # --max-rps is for the whole run: the processes running at once share it.
+    single = replace(settings, workers=1, max_rps=settings.max_rps / processes if settings.max_rps else None)
 
     results: dict[str, RequirementResult] = {}
     if quiet:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import urllib3
+
 from conformance.catalogue import load_catalogue
 from conformance.config import ConfigError, load_target
 from conformance.engine import RunResult, run_suite, selector
@@ -66,7 +68,7 @@ def targets(request: RunRequest) -> Iterator[list[Target]]:
 def preflight(target: Target, settings: RunSettings) -> None:
     """One read with the primary credential: the target must answer, and not with 401."""
     path, kind = PROBES[target.api]
-    client = Client(target.base_url, settings.timeout_s, Redactor(target.secrets()))
+    client = Client(target.base_url, settings.timeout_s, Redactor(target.secrets()), verify=settings.tls_verify)
     credential = target.credential("session" if kind == "cookie" else "token")
     try:
         if kind == "cookie":
@@ -137,6 +139,9 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
         return EXIT_PASS
     started = datetime.now(UTC)
     results = []
+    if request.settings.insecure:  # said once here, instead of a warning per request
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        say("warning: --insecure: TLS certificates are not verified; such a run cannot certify a target")
     with targets(request) as chosen:
         for target in chosen:
             preflight(target, request.settings)

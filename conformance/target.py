@@ -116,6 +116,9 @@ class RunSettings:
     timing_samples: int = 15
     property_tests: bool = True
     workers: int = 1  # processes sharing the requirements (parallel.py)
+    max_rps: float | None = None  # requests per second, across the whole run (workers share it)
+    ca_bundle: str | None = None  # verify TLS against these CAs instead of the system's
+    insecure: bool = False  # do not verify TLS at all (explicitly asked for)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -124,3 +127,12 @@ class RunSettings:
             raise ValueError("concurrency and repeats must be at least 2, max_examples and workers at least 1")
         if min(self.timeout_s, self.event_wait_s, self.max_time_s) <= 0:
             raise ValueError("timeouts and budgets must be positive")
+        if self.max_rps is not None and self.max_rps <= 0:
+            raise ValueError("max_rps must be positive")
+        if self.ca_bundle and self.insecure:
+            raise ValueError("a CA bundle and insecure exclude each other: verify against the bundle, or not at all")
+
+    @property
+    def tls_verify(self) -> bool | str:
+        """What requests (and Schemathesis) take as `verify`."""
+        return False if self.insecure else (self.ca_bundle or True)

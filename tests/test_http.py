@@ -10,9 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conformance.http import MAX_BODY_BYTES, REDACTED, Client, NoResponse, Redactor
+from conformance.http import MAX_BODY_BYTES, REDACTED, Client, NoResponse, Pacer, Redactor
 
 SECRET = "s3cr3t-session-value-1234"
+LIMITED: dict[str, int] = {}  # /limited... path -> requests seen
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -28,6 +29,16 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"event: snapshot\ndata: {}\n\n")
             self.wfile.flush()
             time.sleep(8)
+        elif self.path.startswith("/limited"):  # 429 twice per key, then 200
+            key = self.path
+            LIMITED[key] = LIMITED.get(key, 0) + 1
+            status = 429 if LIMITED[key] <= 2 else 200
+            self.send_response(status)
+            if status == 429:
+                self.send_header("Retry-After", "0")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
         elif self.path == "/huge":
             self.send_response(200)
             self.send_header("Content-Length", str(3 * MAX_BODY_BYTES))
@@ -82,6 +93,32 @@ def test_a_stalled_event_stream_holds_a_wait_no_longer_than_the_wait(server: str
         assert time.monotonic() - started < 5, "the wait was held to the stream's read timeout"
     finally:
         stream.close()
+
+
+def test_a_429_is_retried_after_its_retry_after_and_kept_as_evidence(server: str) -> None:
+    """Sends a GET that is answered 429 (Retry-After: 0) twice, then 200.
+    Expects the 200, after three exchanges, the two 429s marked as retried; with no retries allowed,
+    the 429 itself (a bounded number of tries, never a loop)."""
+    seen: list = []
+    exchange = client(server, seen).request("GET", "/limited-a")
+    assert exchange.status == 200 and [e.status for e in seen] == [429, 429, 200]
+    assert [e.evidence(Redactor([]))["retried_after_s"] for e in seen] == [0.1, 0.1, None]
+    patient = Client(server, 5, Redactor([]), retries=0)
+    assert patient.request("GET", "/limited-b").status == 429
+
+
+def test_max_rps_spaces_requests_out(server: str) -> None:
+    """Sends 6 requests from 3 threads through a client capped at 10 requests a second.
+    Expects the first and the last at least 0.5 s apart (5 intervals of 0.1 s)."""
+    stamps: list[float] = []
+    paced = Client(server, 5, Redactor([]), lambda e: stamps.append(time.monotonic()), pacer=Pacer(10))
+    threads = [threading.Thread(target=lambda: [paced.request("GET", "/plain") for _ in range(2)]) for _ in range(3)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(stamps) == 6 and max(stamps) - started >= 0.5
 
 
 def test_redirects_are_not_followed(server: str) -> None:

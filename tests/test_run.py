@@ -188,34 +188,47 @@ def test_progress_is_plain_lines_outside_a_terminal_and_a_bar_inside_one() -> No
 
 
 @pytest.fixture
-def self_signed_https(tmp_path: Path) -> str:
-    """An HTTPS server on loopback whose certificate no CA vouches for."""
+def self_signed_https(tmp_path: Path) -> tuple[Path, Path]:
+    """A TEOS reference served over HTTPS with a certificate no CA vouches for: (config, certificate)."""
     import shutil
-    import ssl
     import subprocess
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     if shutil.which("openssl") is None:
         pytest.skip("the openssl command is needed to make a self-signed certificate")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True, timeout=60)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"https://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    with ReferenceServer(ServerOptions(api="teos"), tls=(str(cert), str(key))) as server:
+        config = tmp_path / "t.toml"
+        write_target_config(config, server.target_config())
+        yield config, cert
 
 
-def test_a_tls_failure_exits_3_in_one_line(self_signed_https: str, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture) -> None:
+def test_a_tls_failure_exits_3_in_one_line(self_signed_https: tuple[Path, Path], capsys: pytest.CaptureFixture) -> None:
     """Points the run at an HTTPS target with an untrusted certificate; TLS is verified by default.
     Expects exit 3 and one line naming the TLS problem, no traceback."""
-    config = tmp_path / "t.toml"
-    config.write_text(f'api = "teos"\nbase_url = "{self_signed_https}"\n[credentials]\ntoken = "t"\n')
+    config, _ = self_signed_https
     assert run(*QUICK, "--config", str(config)) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "SSLError" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("trust", ["ca-bundle", "insecure"])
+def test_the_certificate_can_be_trusted_explicitly(self_signed_https: tuple[Path, Path], trust: str,
+                                                   tmp_path: Path) -> None:
+    """Runs the same untrusted HTTPS target with --ca-bundle <its certificate>, or with --insecure.
+    Expects a complete run (exit 0) over TLS, generated cases included."""
+    config, cert = self_signed_https
+    option = ["--ca-bundle", str(cert)] if trust == "ca-bundle" else ["--insecure"]
+    assert run(*QUICK, *option, "--config", str(config), "--only", "TEOS-CANCEL-01", "--only", "TEOS-SCHEMA-01",
+               "--report-dir", str(tmp_path / "out")) == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["target"].startswith("https://") and report["property"]["cases"] > 0
+    assert report["tls"] == ("ca-bundle" if trust == "ca-bundle" else "not verified")
+
+
+def test_a_missing_ca_bundle_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert run("--ca-bundle", str(tmp_path / "absent.pem")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("conformance: error: --ca-bundle") and err.count("\n") == 1

@@ -40,11 +40,12 @@ def base_url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _uvicorn(app: ReferenceApp, options: ServerOptions) -> uvicorn.Server:
+def _uvicorn(app: ReferenceApp, options: ServerOptions, tls: tuple[str, str] | None = None) -> uvicorn.Server:
     # httptools writes what the app declares, so a fault can put bytes on a 204 (h11 refuses).
     config = uvicorn.Config(
         Wrapper(app.asgi, options), http="httptools", lifespan="off", log_level="error",
         access_log=False, timeout_graceful_shutdown=1,
+        ssl_certfile=tls[0] if tls else None, ssl_keyfile=tls[1] if tls else None,
     )
     return uvicorn.Server(config)
 
@@ -52,12 +53,16 @@ def _uvicorn(app: ReferenceApp, options: ServerOptions) -> uvicorn.Server:
 class ReferenceServer:
     """A reference server on loopback in a daemon thread, for the duration of a `with` block."""
 
-    def __init__(self, options: ServerOptions, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, options: ServerOptions, host: str = "127.0.0.1", port: int = 0,
+                 tls: tuple[str, str] | None = None):
+        """`tls`: (certificate file, key file) to serve HTTPS."""
         self.options = options
         self.app = build(options)
         self._socket = bind(host, port)
         self.base_url = base_url_of(self._socket)
-        self._server = _uvicorn(self.app, options)
+        if tls:
+            self.base_url = self.base_url.replace("http://", "https://", 1)
+        self._server = _uvicorn(self.app, options, tls)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True,
             name=f"reference-{options.api}",

@@ -71,7 +71,8 @@ def _property(run: dict[str, Any] | None) -> str:
 
 def build(report: dict[str, Any]) -> str:
     counts = ", ".join(f"{report['counts'][k]} {k}" for k in ("pass", "fail", "warn", "skip", "error"))
-    facts = {"Target": report["target"], "Profile": report["profile"], "Suite version": report["suite_version"],
+    facts = {"Target": report["target"], "TLS": report["tls"], "Profile": report["profile"],
+             "Suite version": report["suite_version"],
              "Contract SHA-256": report["spec_sha256"], "Seed / budget":
              f"{report['seed']} / {report['max_examples']} cases, {report['max_time_s']} s",
              "Generated cases": _property(report["property"]),

@@ -23,6 +23,8 @@ def build(report: dict[str, Any]) -> str:
         " · ".join(f"{counts[k]} {k}" for k in ("pass", "fail", "warn", "skip", "error")),
         "",
     ]
+    if report["tls"] == "not verified":
+        lines += ["⚠️ TLS was not verified (`--insecure`): this run cannot certify the target.", ""]
     run = report["property"]
     if run is not None:
         lines += [f"Schemathesis: {run['cases']} generated cases, digest `{run['digest'][:16]}`"

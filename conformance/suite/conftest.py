@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conformance.http import Client, Exchange, Redactor
+from conformance.http import Client, Exchange, Pacer, Redactor
 from conformance.suite.property import Finding, Observer, PropertyRun, run_schemathesis
 from conformance.target import RunSettings, Target
 
@@ -19,7 +19,8 @@ def client(target: Target, settings: RunSettings, redact: Redactor, record: Call
         record(exchange)
         observer.see(exchange)
 
-    return Client(target.base_url, settings.timeout_s, redact, seen)
+    pacer = Pacer(settings.max_rps) if settings.max_rps else None
+    return Client(target.base_url, settings.timeout_s, redact, seen, verify=settings.tls_verify, pacer=pacer)
 
 
 @pytest.fixture(scope="session")

@@ -204,13 +204,16 @@ def _config(target: Target, settings: RunSettings, phases: tuple[str, ...] = PHA
         auth = {"bearerAuth": {"bearer": target.credential("token")}}
     checks: dict[str, Any] = {"enabled": False}
     checks |= {name: {"enabled": True} for name in graded_checks(target.api)}
-    return SchemathesisConfig.from_dict({
+    throttle = {"rate-limit": f"{max(1, int(settings.max_rps * 60))}/m"} if settings.max_rps else {}
+    return SchemathesisConfig.from_dict(throttle | {
         # No "max-time": with it Schemathesis repeats fuzzing and stateful until the time is spent, so the
         # cases depend on the target's speed. The case count decides; run_schemathesis enforces the ceiling.
         # One thread: several make the cases' order (and the stateful phase) vary, and CPython 3.11's
         # compiler is not thread-safe (seen here: "AST constructor recursion depth mismatch").
         "base-url": target.base_url, "seed": settings.seed, "workers": 1,
         "request-timeout": settings.timeout_s, "auth": {"openapi": auth}, "checks": checks,
+        # Redirects are answers to judge, never followed (as in the targeted tests).
+        "tls-verify": settings.tls_verify, "max-redirects": 0,
         # A pending invoice's event stream never ends: judge its first frame instead of waiting.
         "max-stream-events": 1,
         # No example database: a run writes nothing to the user's folder, and a seed alone decides the cases.
@@ -323,6 +326,8 @@ class Observer:
         self.server_errors: list[str] = []
 
     def see(self, exchange: Exchange) -> None:
+        if exchange.retried is not None:  # a 429 the client waited out and sent again: throttling, not an answer
+            return
         if exchange.status is not None and not below_500(exchange).ok:
             self.server_errors.append(self.redact(f"{exchange.method} {exchange.url} -> {exchange.status}"))
         result = self.contract.check(exchange)
