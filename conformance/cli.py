@@ -88,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
         settings = RunSettings(profile=args.profile, strict=args.strict, seed=args.seed,
                                max_examples=args.max_examples, max_time_s=args.max_time, timeout_s=args.timeout,
                                workers=args.workers, max_rps=args.max_rps, insecure=args.insecure,
+                               deadline_s=args.deadline,
                                ca_bundle=str(args.ca_bundle) if args.ca_bundle else None)
     except ValueError as exc:
         return _fail(str(exc))
@@ -155,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="per request (default %(default)s)")
     run.add_argument("--workers", type=int, default=DEFAULTS.workers, metavar="N",
                      help="processes sharing the requirements (default %(default)s)")
+    run.add_argument("--deadline", type=float, metavar="SECONDS",
+                     help="for the whole run: requirements not started by then are reported undecided")
     run.add_argument("--max-rps", type=float, metavar="N", help="at most N requests a second, whole run")
     tls = run.add_mutually_exclusive_group()
     tls.add_argument("--ca-bundle", type=Path, metavar="PATH", help="verify TLS against these CA certificates")

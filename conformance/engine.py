@@ -61,6 +61,7 @@ class SuitePlugin:
         self._exchanges: list[Exchange] = []
         self._started = 0.0
         self._remaining: dict[str, int] = {}  # tests still to run, per requirement (for live progress)
+        self._deadline = time.monotonic() + settings.deadline_s if settings.deadline_s else None
         self.property_run: PropertyRun | None = None
         self._observer = Observer(target.api, self._redact)
         # Schemathesis phases this process runs, and the runs of those other processes ran (--workers).
@@ -130,6 +131,16 @@ class SuitePlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._exchanges.clear()
         self._started = time.monotonic()
+        if self._deadline is not None and self._started > self._deadline:
+            raise DeadlinePassed("not started: the run's --deadline had passed")
+
+    def remaining_s(self) -> float | None:
+        """Seconds left before the run's deadline (None: no deadline)."""
+        return None if self._deadline is None else max(self._deadline - time.monotonic(), 0.001)
+
+    @pytest.fixture(scope="session")
+    def time_left(self) -> Callable[[], float | None]:
+        return self.remaining_s
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
@@ -170,6 +181,10 @@ def _reason(call: pytest.CallInfo) -> str:
         return f"expected {exc.expected}; got {exc.actual}"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:500]
+
+
+class DeadlinePassed(RuntimeError):
+    """The run's --deadline passed before a test started: that requirement is undecided."""
 
 
 class SuiteBroken(RuntimeError):

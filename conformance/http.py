@@ -155,7 +155,7 @@ class Client:
                 response = session.send(prepared, timeout=timeout_s or self.timeout_s,
                                         allow_redirects=False, stream=True, verify=self.verify)
                 exchange.status, exchange.headers = response.status_code, dict(response.headers)
-                exchange.body, exchange.truncated = _bounded(response)
+                exchange.body, exchange.truncated = _bounded(response, started + (timeout_s or self.timeout_s))
         except requests.Timeout:
             exchange.error = f"no response within {timeout_s or self.timeout_s:g} s"
         except requests.RequestException as exc:
@@ -265,8 +265,9 @@ class EventStream:
         self.session.close()
 
 
-def _bounded(response: requests.Response) -> tuple[bytes, bool]:
-    """Read at most MAX_BODY_BYTES; a larger body is cut and flagged, never buffered whole."""
+def _bounded(response: requests.Response, deadline: float) -> tuple[bytes, bool]:
+    """Read at most MAX_BODY_BYTES, by `deadline`; a larger body is cut and flagged, never buffered
+    whole, and a body that trickles in past the deadline is a timeout (each read alone would pass)."""
     chunks, size = [], 0
     for chunk in response.iter_content(chunk_size=65536):
         chunks.append(chunk)
@@ -274,6 +275,9 @@ def _bounded(response: requests.Response) -> tuple[bytes, bool]:
         if size > MAX_BODY_BYTES:
             response.close()
             return b"".join(chunks)[:MAX_BODY_BYTES], True
+        if time.monotonic() > deadline:
+            response.close()
+            raise requests.Timeout("the body was still arriving at the deadline")
     return b"".join(chunks), False
 
 

@@ -156,14 +156,19 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
     single = replace(settings, workers=1, max_rps=settings.max_rps / processes if settings.max_rps else None)
 
     results: dict[str, RequirementResult] = {}
+    deadline = started + settings.deadline_s if settings.deadline_s else None
+
+    def left() -> RunSettings:  # the sub-runs start later; each gets what is left of the deadline
+        return replace(single, deadline_s=max(deadline - time.monotonic(), 0.001)) if deadline else single
+
     if quiet:
-        results |= {r.id: r for r in run_here(target, single, quiet.__contains__, report).results}
-    phase_workers = [Worker(i + 1, target, single, phases=phases) for i, phases in enumerate(split.elsewhere)]
+        results |= {r.id: r for r in run_here(target, left(), quiet.__contains__, report).results}
+    phase_workers = [Worker(i + 1, target, left(), phases=phases) for i, phases in enumerate(split.elsewhere)]
     shards = deal(rest, split.targeted)
-    workers = [Worker(len(phase_workers) + i + 1, target, single, requirements=shard, on_result=report)
+    workers = [Worker(len(phase_workers) + i + 1, target, left(), requirements=shard, on_result=report)
                for i, shard in enumerate(shards)]
     try:
-        own = run_here(target, single, home.__contains__, report, split.here,
+        own = run_here(target, left(), home.__contains__, report, split.here,
                        lambda: [worker.phases_run() for worker in phase_workers])
         for worker in workers + phase_workers:
             worker.join()

@@ -119,6 +119,7 @@ class RunSettings:
     max_rps: float | None = None  # requests per second, across the whole run (workers share it)
     ca_bundle: str | None = None  # verify TLS against these CAs instead of the system's
     insecure: bool = False  # do not verify TLS at all (explicitly asked for)
+    deadline_s: float | None = None  # for the whole run: what has not started by then is reported undecided
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -129,6 +130,8 @@ class RunSettings:
             raise ValueError("timeouts and budgets must be positive")
         if self.max_rps is not None and self.max_rps <= 0:
             raise ValueError("max_rps must be positive")
+        if self.deadline_s is not None and self.deadline_s <= 0:
+            raise ValueError("the deadline must be positive")
         if self.ca_bundle and self.insecure:
             raise ValueError("a CA bundle and insecure exclude each other: verify against the bundle, or not at all")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 
 from conformance.engine import SuiteBroken, run_here
 from conformance.http import Redactor
@@ -25,6 +26,8 @@ def main() -> int:
     target = Target.from_mapping(job["target"])
     settings = RunSettings(**job["settings"])
     if job["phases"]:  # Schemathesis phases for the coordinating process's whole-API requirements
+        if settings.deadline_s:
+            settings = replace(settings, max_time_s=min(settings.max_time_s, settings.deadline_s))
         run = run_schemathesis(target, settings, Redactor(target.secrets()), tuple(job["phases"]))
         send({"property": run.to_dict()})
         return 0

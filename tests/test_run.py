@@ -40,6 +40,21 @@ def test_bundled_servers_are_certified(tmp_path: Path, capsys: pytest.CaptureFix
         assert f"{api}: {generated['cases']} generated cases in " in "\n".join(lines)
 
 
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_the_deadline_ends_the_run_with_what_is_decided(workers: str, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    """Runs the bundled Triport server with a 1 s deadline for the whole run.
+    Expects exit 3, the reports written, and the requirements it did not reach reported undecided
+    with that reason (never passed)."""
+    assert run(*QUICK, "--api", "triport", "--deadline", "1", "--workers", workers,
+               "--report-dir", str(tmp_path)) == 3
+    report = json.loads((tmp_path / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    late = [r for r in report["requirements"] if "not started: the run's --deadline had passed" in r["reason"]]
+    assert late and all(r["outcome"] == "error" for r in late)
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_dry_run_lists_the_selection(capsys: pytest.CaptureFixture) -> None:
     assert run("--dry-run", "--only", "TRIPORT-CANCEL-0*", "--exclude", "*-09") == 0
     ids = [line.split()[0] for line in capsys.readouterr().out.splitlines()]

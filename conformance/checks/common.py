@@ -13,14 +13,21 @@ VOLATILE_HEADERS = {"date", "x-request-id", "request-id", "x-correlation-id", "x
                     "content-length", "set-cookie", "age", "expires", "last-modified", "etag"}
 
 
+def shown_status(exchange: Exchange) -> str:
+    """The status as a reason shows it; a redirect (never followed) with where it pointed."""
+    location = exchange.header("location")
+    if exchange.status is not None and 300 <= exchange.status < 400 and location:
+        return f"status {exchange.status} (Location: {location})"
+    return f"status {exchange.status}"
+
+
 def status_in(exchange: Exchange, *codes: int) -> Verdict:
     wanted = " or ".join(str(code) for code in codes)
-    return verdict(exchange.status in codes, f"status {wanted}", f"status {exchange.status}")
+    return verdict(exchange.status in codes, f"status {wanted}", shown_status(exchange))
 
 
 def below_500(exchange: Exchange) -> Verdict:
-    return verdict(exchange.status is not None and exchange.status < 500, "a status below 500",
-                   f"status {exchange.status}")
+    return verdict(exchange.status is not None and exchange.status < 500, "a status below 500", shown_status(exchange))
 
 
 def empty_body(exchange: Exchange) -> Verdict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ def client(target: Target, settings: RunSettings, redact: Redactor, record: Call
 
 @pytest.fixture(scope="session")
 def findings(target: Target, settings: RunSettings, redact: Redactor, provision: Any,
+             time_left: Callable[[], float | None],
              property_plan: tuple[tuple[str, ...], Callable[[], list[PropertyRun]]],
              note_property_run: Callable[[PropertyRun], None]) -> list[Finding] | None:
     """One Schemathesis run (all phases, within budget), shared by every whole-API test; None when
@@ -36,6 +38,9 @@ def findings(target: Target, settings: RunSettings, redact: Redactor, provision:
     if not settings.property_tests:
         return None
     phases, other_phases = property_plan
+    left = time_left()
+    if left is not None:  # the run's deadline caps Schemathesis' ceiling too
+        settings = replace(settings, max_time_s=min(settings.max_time_s, left))
     run = PropertyRun.merge([run_schemathesis(target, settings, redact, phases), *other_phases()])
     provision.created.extend(("primary", invoice_id) for invoice_id in run.created)
     note_property_run(run)
