@@ -43,6 +43,8 @@ def _check_keys(data: Mapping[str, Any]) -> None:
         if key not in TOP_LEVEL:
             raise ConfigError(f"{key}: unknown key (known: {', '.join(sorted(TOP_LEVEL))})")
     api = data.get("api")
+    if not isinstance(api, str) or api not in CREDENTIALS:
+        raise ConfigError(f"api: must be one of {', '.join(CREDENTIALS)}")
     allowed = {"credentials": set(CREDENTIALS.get(api, ())), "fixtures": set(FIXTURES.get(api, ())), **TABLES}
     for table, keys in allowed.items():
         if table not in data:

@@ -47,6 +47,7 @@ class Worker:
     def __init__(self, index: int, target: Target, settings: RunSettings, *, requirements: list[str] = (),
                  phases: tuple[str, ...] = (), on_result: Callable[[RequirementResult], None] = lambda _: None):
         self.index, self.requirements, self.phases, self.on_result = index, list(requirements), phases, on_result
+        self.redact = Redactor(target.secrets())  # a worker's stderr could hold anything
         self.results: dict[str, RequirementResult] = {}
         self.observed: dict[str, list[str]] = {}
         self.property_run: PropertyRun | None = None
@@ -91,7 +92,8 @@ class Worker:
             thread.join()
         if code != 0 and not self.problem:
             last = next((line for line in reversed(self._stderr) if line.strip()), "")
-            self.problem = f"worker {self.index} exited with code {code}" + (f": {last[:300]}" if last else "")
+            said = f": {last[:300]}" if last else ""
+            self.problem = self.redact(f"worker {self.index} exited with code {code}{said}")
 
     def phases_run(self) -> PropertyRun:
         """The Schemathesis phases this worker ran; a worker that failed reads as an unfinished run."""

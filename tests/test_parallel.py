@@ -18,9 +18,13 @@ from conformance.target import RunSettings, Target
 SETTINGS = RunSettings(max_examples=3, max_time_s=120, timeout_s=3, event_wait_s=1.5, timing_samples=7)
 
 
+secrets: list[str] = []  # the last run's credentials
+
+
 def run(settings: RunSettings, only: list[str] | None = None, **options: Any) -> RunResult:
     with ReferenceServer(ServerOptions(api=options.pop("api", "triport"), keepalive_s=0.5, **options)) as server:
         target = replace(Target.from_mapping(server.target_config()), settle_deadline_s=3.0)
+        secrets[:] = target.secrets()
         return run_suite(target, settings, selector(only))
 
 
@@ -67,10 +71,13 @@ def test_answers_a_worker_saw_are_judged_by_the_whole_api_requirement(monkeypatc
 def test_a_worker_that_dies_leaves_its_requirements_undecided(monkeypatch: pytest.MonkeyPatch) -> None:
     """Replaces the worker with a process that exits 4 after one line on stderr.
     Expects its requirements as errors naming the exit and that line, the rest decided here."""
+    # It prints the job it was given (credentials included) before it dies: none of that may show.
     monkeypatch.setattr(parallel, "WORKER_COMMAND",
-                        [sys.executable, "-c", "import sys; sys.stderr.write('worker fell over\\n'); sys.exit(4)"])
+                        [sys.executable, "-c", "import sys; job = sys.stdin.read(); "
+                         "sys.stderr.write('worker fell over: ' + job[:250] + '\\n'); sys.exit(4)"])
     result = run(replace(SETTINGS, workers=2, property_tests=False),
                  ["TRIPORT-CANCEL-02", "TRIPORT-SCHEMA-01"])
     cancel = result.get("TRIPORT-CANCEL-02")
-    assert (cancel.outcome, cancel.reason) == ("error", "worker 1 exited with code 4: worker fell over")
+    assert cancel.outcome == "error" and cancel.reason.startswith("worker 1 exited with code 4: worker fell over")
+    assert "<redacted>" in cancel.reason and not any(secret in cancel.reason for secret in secrets)
     assert result.get("TRIPORT-SCHEMA-01").outcome == "pass" and result.verdict == "error"

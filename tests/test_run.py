@@ -89,6 +89,22 @@ def test_a_broken_target_fails_with_its_requirement_and_no_secret(faulty: tuple,
         assert secret not in written
 
 
+@pytest.mark.parametrize("api", ["triport", "teos"])
+def test_a_passing_parallel_run_writes_no_secret(api: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Runs every requirement, generated cases included, with --workers 4 against a clean reference
+    whose credentials (all of them, CSRF tokens too) are unique strings. Expects exit 0 and none of
+    them in the console (stdout and stderr) or in any byte of any report."""
+    with ReferenceServer(ServerOptions(api=api, csrf=api == "triport")) as server:
+        config = tmp_path / "target.toml"
+        write_target_config(config, server.target_config())
+        assert run(*QUICK, "--config", str(config), "--workers", "4", "--report-dir", str(tmp_path / "out")) == 0
+        secrets = list(server.target_config()["credentials"].values())
+    captured = capsys.readouterr()
+    written = captured.out + captured.err + "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+    assert len(secrets) >= 2 and "<redacted>" in written
+    assert not [secret for secret in secrets if secret in written]
+
+
 def test_rejected_credentials_exit_3(faulty: tuple, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     _, config = faulty
     wrong = tmp_path / "wrong.toml"
