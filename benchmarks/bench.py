@@ -24,26 +24,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from conformance.reference.common import ServerOptions
-from conformance.reference.runner import ReferenceServer, write_target_config
+from conformance.reference.runner import Recorder, ReferenceServer, write_target_config
 from conformance.specs import spec_dir
 from conformance.target import RunSettings
 
 DEFAULTS = RunSettings()
-
-
-class Counting:
-    """ASGI wrapper: counts the HTTP requests the server answers."""
-
-    def __init__(self, app: Any):
-        self.app, self.requests = app, 0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            self.requests += 1
-        await self.app(scope, receive, send)
 
 
 @dataclass
@@ -56,24 +43,21 @@ class Sample:
 
 
 @contextmanager
-def servers(apis: list[str], latency_ms: float) -> Iterator[dict[str, tuple[ReferenceServer, Counting, Path]]]:
+def servers(apis: list[str], latency_ms: float) -> Iterator[dict[str, tuple[ReferenceServer, Recorder, Path]]]:
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="conformance-bench-") as folder:
         running = {}
         for api in apis:
-            server = ReferenceServer(ServerOptions(api=api, latency_s=latency_ms / 1000))
-            # Count at the outermost ASGI layer, before uvicorn loads the app (when the server starts).
-            counter = Counting(server._server.config.app)
-            server._server.config.app = counter
-            stack.enter_context(server)
+            server = stack.enter_context(ReferenceServer(ServerOptions(api=api, latency_s=latency_ms / 1000)))
+            counter = server.recorder
             config = Path(folder) / f"{api}.toml"
             write_target_config(config, server.target_config())
             running[api] = (server, counter, config)
         yield running
 
 
-def measure(command: list[str], counters: list[Counting]) -> Sample:
+def measure(command: list[str], counters: list[Recorder]) -> Sample:
     """One run of `command` under GNU time (CPU and peak RSS of it and the children it waited for)."""
-    before = sum(c.requests for c in counters)
+    before = sum(len(c.requests) for c in counters)
     with tempfile.NamedTemporaryFile("r", suffix=".time") as usage:
         started = time.perf_counter()
         done = subprocess.run(["/usr/bin/time", "-o", usage.name, "-f", "%U %S %M", *command],
@@ -82,8 +66,8 @@ def measure(command: list[str], counters: list[Counting]) -> Sample:
         user, system, peak_kb = usage.read().split()[-3:]
     if done.returncode not in (0, 1):  # 1: a check found something, still a complete run
         raise SystemExit(f"bench: {' '.join(command[:4])} exited {done.returncode}: {done.stderr.strip()[-300:]}")
-    return Sample(wall, float(user) + float(system), int(peak_kb) / 1024, sum(c.requests for c in counters) - before,
-                  done.returncode)
+    sent = sum(len(c.requests) for c in counters) - before
+    return Sample(wall, float(user) + float(system), int(peak_kb) / 1024, sent, done.returncode)
 
 
 def conformance_command(configs: list[Path], report_dir: Path, workers: int = 1) -> list[str]:

@@ -50,12 +50,34 @@ def _uvicorn(app: ReferenceApp, options: ServerOptions, tls: tuple[str, str] | N
     return uvicorn.Server(config)
 
 
+class Recorder:
+    """ASGI wrapper: every request's method, path and answered status, in order (for tests that
+    must prove what a run did, and for counting requests in benchmarks)."""
+
+    def __init__(self, app: Any):
+        self.app, self.requests = app, []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        entry = [scope["method"], scope["path"], None]
+        self.requests.append(entry)
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                entry[2] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 class ReferenceServer:
     """A reference server on loopback in a daemon thread, for the duration of a `with` block."""
 
     def __init__(self, options: ServerOptions, host: str = "127.0.0.1", port: int = 0,
                  tls: tuple[str, str] | None = None):
-        """`tls`: (certificate file, key file) to serve HTTPS."""
+        """`tls`: (certificate file, key file) to serve HTTPS. `recorder` sees every request."""
         self.options = options
         self.app = build(options)
         self._socket = bind(host, port)
@@ -63,6 +85,8 @@ class ReferenceServer:
         if tls:
             self.base_url = self.base_url.replace("http://", "https://", 1)
         self._server = _uvicorn(self.app, options, tls)
+        self.recorder = Recorder(self._server.config.app)
+        self._server.config.app = self.recorder
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True,
             name=f"reference-{options.api}",
