@@ -192,8 +192,10 @@ class SuiteBroken(RuntimeError):
 
 
 def _pytest(plugin: SuitePlugin, api: str, *extra: str) -> None:
-    args = [str(SUITE / api), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE),
-            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", *extra]
+    # No installed plugins (anyio's and Schemathesis' cost ~0.8 s to import) and no assertion rewriting:
+    # the suite asserts through `require`, whose failures carry their own message.
+    args = [str(SUITE / api), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE), "--disable-plugin-autoload",
+            "--assert=plain", "-p", "no:cacheprovider", "-p", "no:terminal", *extra]
     code = pytest.main(args, plugins=[plugin])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or plugin.problems:
         raise SuiteBroken("; ".join(plugin.problems) or f"pytest exited with {code!r}")

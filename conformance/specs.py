@@ -25,7 +25,12 @@ def spec_dir() -> Path:
     raise SpecError(f"no spec/ folder with requirements.yaml next to {here}")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (several times faster; the constructor, and so the duplicate
+# check, stays Python either way).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """A SafeLoader that refuses duplicate mapping keys, which plain YAML silently overwrites."""
 
 
