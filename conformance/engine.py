@@ -14,7 +14,7 @@ import pytest
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
 from conformance.grading import RequirementResult, TestOutcome, grade, verdict
 from conformance.http import CheckFailed, Exchange, Redactor
-from conformance.suite.property import PHASES, Observer, PropertyRun
+from conformance.suite.property import ALL, Observer, Part, PropertyRun
 from conformance.suite.whole_api import observed_by
 from conformance.target import RunSettings, Target
 
@@ -65,8 +65,8 @@ class SuitePlugin:
         self.property_run: PropertyRun | None = None
         self._observer = Observer(target.api, self._redact)
         # Schemathesis phases this process runs, and the runs of those other processes ran (--workers).
-        self.phases: tuple[str, ...] = PHASES
-        self.other_phases: Callable[[], list[PropertyRun]] = list
+        self.part = ALL
+        self.other_parts: Callable[[], list[PropertyRun]] = list
         self.shape: dict[str, dict[str, Any]] = {}  # requirement id -> its tests: count, quiet, whole_api
 
     @pytest.fixture(scope="session")
@@ -90,8 +90,8 @@ class SuitePlugin:
         return self._observer
 
     @pytest.fixture(scope="session")
-    def property_plan(self) -> tuple[tuple[str, ...], Callable[[], list[PropertyRun]]]:
-        return self.phases, self.other_phases
+    def property_plan(self) -> tuple[Part, Callable[[], list[PropertyRun]]]:
+        return self.part, self.other_parts
 
     @pytest.fixture(scope="session")
     def note_property_run(self) -> Callable[[PropertyRun], None]:
@@ -219,13 +219,13 @@ def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], b
 
 
 def run_here(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
-             progress: Callable[[RequirementResult], None] | None = None, phases: tuple[str, ...] = PHASES,
-             other_phases: Callable[[], list[PropertyRun]] = list) -> RunResult:
-    """The selected requirements, in this process; of Schemathesis, `phases` here and the rest
-    from `other_phases` (which waits for the processes that ran them)."""
+             progress: Callable[[RequirementResult], None] | None = None, part: Part = ALL,
+             other_parts: Callable[[], list[PropertyRun]] = list) -> RunResult:
+    """The selected requirements, in this process; of Schemathesis, `part` here and the rest from
+    `other_parts` (which waits for the processes that ran them)."""
     catalogue = load_catalogue()
     plugin = SuitePlugin(target, settings, catalogue, selected, progress)
-    plugin.phases, plugin.other_phases = phases, other_phases
+    plugin.part, plugin.other_parts = part, other_parts
     started = time.monotonic()
     _pytest(plugin, target.api)
     requirements = [r for r in catalogue.for_api(target.api) if selected(r.id)]

@@ -1,8 +1,9 @@
 """`--workers N`: the requirements of one run shared among N processes.
 
-This process keeps the whole-API requirements and runs Schemathesis' examples and coverage phases;
-with three or more processes, fuzzing and stateful run in worker processes of their own (each
-phase single-threaded and seeded, so the same seed and --workers send the same cases). The
+This process keeps the whole-API requirements and Schemathesis' examples and coverage phases; with
+three or more processes, fuzzing and stateful run in workers, and from four coverage is split by
+operation too (`plan`). Each part is single-threaded and seeded, so the same seed and --workers
+send the same cases. The
 targeted requirements are dealt to the other workers (`python -m conformance.worker`), each a
 `run_here` of its own over the same target. Requirements whose tests measure latency (marker
 `quiet`) run first, while nothing else loads the target. What a worker's observer saw (5xx,
@@ -19,11 +20,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
+from conformance import specs
 from conformance.catalogue import Catalogue, load_catalogue
 from conformance.engine import RunResult, collect, run_here
 from conformance.grading import RequirementResult, TestOutcome, grade, verdict
 from conformance.http import Redactor
-from conformance.suite.property import PHASES, Finding, PropertyRun
+from conformance.suite.property import Finding, Part, PropertyRun
 from conformance.suite.whole_api import OBSERVED, observed_failure
 from conformance.target import RunSettings, Target
 
@@ -44,26 +46,38 @@ def deal(weights: dict[str, int], shards: int) -> list[list[str]]:
 class Worker:
     """One worker process and the thread that reads its results as they arrive."""
 
-    def __init__(self, index: int, target: Target, settings: RunSettings, *, requirements: list[str] = (),
-                 phases: tuple[str, ...] = (), on_result: Callable[[RequirementResult], None] = lambda _: None):
-        self.index, self.requirements, self.phases, self.on_result = index, list(requirements), phases, on_result
-        self.redact = Redactor(target.secrets())  # a worker's stderr could hold anything
+    def __init__(self, index: int, redact: Redactor,
+                 on_result: Callable[[RequirementResult], None] = lambda _: None):
+        """Starts the process at once: its imports overlap whatever runs before its job is given."""
+        self.index, self.redact, self.on_result = index, redact, on_result  # redact: stderr could hold anything
+        self.requirements: list[str] = []
         self.results: dict[str, RequirementResult] = {}
         self.observed: dict[str, list[str]] = {}
         self.property_run: PropertyRun | None = None
+        self.part: Part | None = None
+        self._property_done = threading.Event()  # its Schemathesis part finished (or the process ended)
         self.problem = ""
-        # The job, credentials included, goes through the pipe: never the command line or environment.
-        job = {"target": target.to_mapping(), "settings": asdict(settings), "requirements": self.requirements,
-               "phases": list(phases)}
         self.process = subprocess.Popen(WORKER_COMMAND, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.process.stdin.write(json.dumps(job))
-        self.process.stdin.close()
         self._stderr: list[str] = []
         self._threads = [threading.Thread(target=self._read, daemon=True),
                          threading.Thread(target=self._drain, daemon=True)]
         for thread in self._threads:
             thread.start()
+
+    def give(self, target: Target, settings: RunSettings, *, requirements: list[str] = (),
+             part: Part | None = None) -> Worker:
+        """The job, credentials included, goes through the pipe: never the command line or environment.
+        A worker runs its Schemathesis part first (the coordinator waits for it), then its requirements."""
+        self.requirements, self.part = list(requirements), part
+        job = {"target": target.to_mapping(), "settings": asdict(settings), "requirements": self.requirements,
+               "part": asdict(part) if part else None}
+        try:
+            self.process.stdin.write(json.dumps(job))
+            self.process.stdin.close()
+        except OSError:  # it died before its job: join() names the exit
+            pass
+        return self
 
     def _read(self) -> None:
         for line in self.process.stdout:
@@ -79,8 +93,11 @@ class Worker:
                 self.observed = message["observed"]
             elif "property" in message:
                 self.property_run = PropertyRun.from_dict(message["property"])
+                self._property_done.set()
             elif message.get("problem"):
                 self.problem = message["problem"]
+
+        self._property_done.set()
 
     def _drain(self) -> None:
         for line in self.process.stderr:
@@ -95,9 +112,9 @@ class Worker:
             said = f": {last[:300]}" if last else ""
             self.problem = self.redact(f"worker {self.index} exited with code {code}{said}")
 
-    def phases_run(self) -> PropertyRun:
-        """The Schemathesis phases this worker ran; a worker that failed reads as an unfinished run."""
-        self.join()
+    def part_run(self) -> PropertyRun:
+        """The Schemathesis part this worker ran; a worker that failed reads as an unfinished run."""
+        self._property_done.wait()
         if self.property_run is not None:
             return self.property_run
         return PropertyRun([Finding("error", "run", self.problem or "the worker sent no result", "")], 0,
@@ -110,21 +127,26 @@ class Worker:
 
 @dataclass(frozen=True)
 class Plan:
-    here: tuple[str, ...]  # Schemathesis phases this process runs
-    elsewhere: tuple[tuple[str, ...], ...]  # phases each phase worker runs
+    here: Part  # the Schemathesis part this process runs
+    elsewhere: tuple[Part, ...]  # a part for each worker of its own
     targeted: int  # workers the targeted requirements are dealt to
+    with_targeted: Part | None = None  # a part the first targeted worker runs before its requirements
 
 
-def plan(workers: int, generating: bool) -> Plan:
+def plan(workers: int, generating: bool, operations: tuple[str, ...] = ()) -> Plan:
     """How N processes share a run. This one runs the whole-API requirements, examples and coverage;
-    fuzzing and stateful get workers of their own once there are enough (they are the next-longest
-    parts against a slow target); the rest take the targeted requirements."""
+    with three processes fuzzing and stateful get a worker, from four each its own, and coverage is
+    split by operation (alternately, in document order) with the first targeted worker. The split
+    depends only on N and the document, so the same seed and N send the same cases."""
     helpers = workers - 1
     if not generating or helpers < 2:
-        return Plan(PHASES, (), max(helpers, 1))
+        return Plan(Part(), (), max(helpers, 1))
     if helpers == 2:
-        return Plan(("examples", "coverage"), (("fuzzing", "stateful"),), 1)
-    return Plan(("examples", "coverage"), (("fuzzing",), ("stateful",)), helpers - 2)
+        return Plan(Part(("examples", "coverage")), (Part(("fuzzing", "stateful")),), 1)
+    if len(operations) < 2:
+        return Plan(Part(("examples", "coverage")), (Part(("fuzzing",)), Part(("stateful",))), helpers - 2)
+    return Plan(Part(("examples", "coverage"), operations[0::2]), (Part(("fuzzing",)), Part(("stateful",))),
+                helpers - 2, Part(("coverage",), operations[1::2]))
 
 
 def result_to(result: RequirementResult) -> dict:
@@ -152,8 +174,12 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
     home = {rid for rid, info in shape.items() if info["whole_api"]} - quiet
     rest = {rid: info["tests"] for rid, info in shape.items() if rid not in quiet | home}
     generating = bool(home) and settings.property_tests and settings.profile == "full"
-    split = plan(settings.workers, generating)
-    processes = 1 + len(split.elsewhere) + min(split.targeted, len(rest))
+    split = plan(settings.workers, generating, tuple(specs.operations(specs.load_document(
+        catalogue.apis[target.api].document))))
+    shards = deal(rest, split.targeted)
+    if split.with_targeted and not shards:
+        shards = [[]]  # the coverage share still needs a worker
+    processes = 1 + len(split.elsewhere) + len(shards)
     # --max-rps is for the whole run: the processes running at once share it.
     single = replace(settings, workers=1, max_rps=settings.max_rps / processes if settings.max_rps else None)
 
@@ -163,19 +189,23 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
     def left() -> RunSettings:  # the sub-runs start later; each gets what is left of the deadline
         return replace(single, deadline_s=max(deadline - time.monotonic(), 0.001)) if deadline else single
 
-    if quiet:
-        results |= {r.id: r for r in run_here(target, left(), quiet.__contains__, report).results}
-    phase_workers = [Worker(i + 1, target, left(), phases=phases) for i, phases in enumerate(split.elsewhere)]
-    shards = deal(rest, split.targeted)
-    workers = [Worker(len(phase_workers) + i + 1, target, left(), requirements=shard, on_result=report)
-               for i, shard in enumerate(shards)]
+    redact = Redactor(target.secrets())
+    spawned = [Worker(i + 1, redact, report) for i in range(processes - 1)]
     try:
+        if quiet:
+            results |= {r.id: r for r in run_here(target, left(), quiet.__contains__, report).results}
+        parts = list(split.elsewhere) + [split.with_targeted] + [None] * (len(shards) - 1)
+        jobs = [(part, []) for part in split.elsewhere] + [(parts[len(split.elsewhere) + i], shard)
+                                                           for i, shard in enumerate(shards)]
+        workers = [worker.give(target, left(), requirements=shard, part=part)
+                   for worker, (part, shard) in zip(spawned, jobs, strict=True)]
+        sharing = [worker for worker in workers if worker.part is not None]
         own = run_here(target, left(), home.__contains__, report, split.here,
-                       lambda: [worker.phases_run() for worker in phase_workers])
-        for worker in workers + phase_workers:
+                       lambda: [worker.part_run() for worker in sharing])
+        for worker in spawned:
             worker.join()
     finally:
-        for worker in workers + phase_workers:
+        for worker in spawned:
             worker.stop()
     results |= {r.id: r for r in own.results}
     for worker in workers:

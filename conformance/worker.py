@@ -11,7 +11,7 @@ from dataclasses import replace
 from conformance.engine import SuiteBroken, run_here
 from conformance.http import Redactor
 from conformance.parallel import result_to
-from conformance.suite.property import run_schemathesis
+from conformance.suite.property import Part, run_schemathesis
 from conformance.target import RunSettings, Target
 
 
@@ -25,11 +25,13 @@ def main() -> int:
 
     target = Target.from_mapping(job["target"])
     settings = RunSettings(**job["settings"])
-    if job["phases"]:  # Schemathesis phases for the coordinating process's whole-API requirements
+    if job["part"]:  # a share of the Schemathesis run, for the coordinator's whole-API requirements
+        operations = job["part"]["operations"]
+        part = Part(tuple(job["part"]["phases"]), None if operations is None else tuple(operations))
         if settings.deadline_s:
             settings = replace(settings, max_time_s=min(settings.max_time_s, settings.deadline_s))
-        run = run_schemathesis(target, settings, Redactor(target.secrets()), tuple(job["phases"]))
-        send({"property": run.to_dict()})
+        send({"property": run_schemathesis(target, settings, Redactor(target.secrets()), part).to_dict()})
+    if not job["requirements"]:
         return 0
     wanted = set(job["requirements"])
     try:

@@ -11,6 +11,7 @@ import pytest
 
 from conformance import parallel
 from conformance.engine import RunResult, run_suite, selector
+from conformance.suite.property import Part
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import ReferenceServer
 from conformance.target import RunSettings, Target
@@ -35,12 +36,15 @@ def test_deal_balances_by_tests() -> None:
     assert sorted(sum({"A": 4, "B": 3, "C": 1, "D": 1}[r] for r in shard) for shard in shards) == [4, 5]
 
 
-def test_plan_gives_fuzzing_and_stateful_their_own_workers_only_when_there_are_enough() -> None:
-    """Plans 2, 3 and 4 processes with Schemathesis selected, and 4 without it."""
-    assert parallel.plan(2, True) == parallel.Plan(parallel.PHASES, (), 1)
-    assert parallel.plan(3, True).elsewhere == (("fuzzing", "stateful"),)
-    assert parallel.plan(4, True) == parallel.Plan(("examples", "coverage"), (("fuzzing",), ("stateful",)), 1)
-    assert parallel.plan(4, False) == parallel.Plan(parallel.PHASES, (), 3)
+def test_plan_gives_schemathesis_parts_their_own_workers_only_when_there_are_enough() -> None:
+    """Plans 2, 3 and 4 processes with Schemathesis selected (operations a, b, c), and 4 without it."""
+    ops = ("a", "b", "c")
+    assert parallel.plan(2, True, ops) == parallel.Plan(Part(), (), 1)
+    assert parallel.plan(3, True, ops).elsewhere == (Part(("fuzzing", "stateful")),)
+    assert parallel.plan(4, True, ops) == parallel.Plan(Part(("examples", "coverage"), ("a", "c")),
+                                                        (Part(("fuzzing",)), Part(("stateful",))), 1,
+                                                        Part(("coverage",), ("b",)))
+    assert parallel.plan(4, False, ops) == parallel.Plan(Part(), (), 3)
 
 
 @pytest.mark.parametrize("api", ["triport", "teos"])

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.http import Client, Exchange, Pacer, Redactor
-from conformance.suite.property import Finding, Observer, PropertyRun, run_schemathesis
+from conformance.suite.property import Finding, Observer, Part, PropertyRun, run_schemathesis
 from conformance.target import RunSettings, Target
 
 
@@ -27,7 +27,7 @@ def client(target: Target, settings: RunSettings, redact: Redactor, record: Call
 @pytest.fixture(scope="session")
 def findings(target: Target, settings: RunSettings, redact: Redactor, provision: Any,
              time_left: Callable[[], float | None],
-             property_plan: tuple[tuple[str, ...], Callable[[], list[PropertyRun]]],
+             property_plan: tuple[Part, Callable[[], list[PropertyRun]]],
              note_property_run: Callable[[PropertyRun], None]) -> list[Finding] | None:
     """One Schemathesis run (all phases, within budget), shared by every whole-API test; None when
     the run switched property-based tests off (the targeted answers are still judged). Under
@@ -37,11 +37,11 @@ def findings(target: Target, settings: RunSettings, redact: Redactor, provision:
         pytest.skip("not decidable in profile safe: generated cases create and cancel invoices")
     if not settings.property_tests:
         return None
-    phases, other_phases = property_plan
+    part, other_parts = property_plan
     left = time_left()
     if left is not None:  # the run's deadline caps Schemathesis' ceiling too
         settings = replace(settings, max_time_s=min(settings.max_time_s, left))
-    run = PropertyRun.merge([run_schemathesis(target, settings, redact, phases), *other_phases()])
+    run = PropertyRun.merge([run_schemathesis(target, settings, redact, part), *other_parts()])
     provision.created.extend(("primary", invoice_id) for invoice_id in run.created)
     note_property_run(run)
     return run.findings

@@ -255,12 +255,24 @@ class PropertyRun:
                    tuple(i for part in parts for i in part.created))
 
 
-def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor,
-                     phases: tuple[str, ...] = PHASES) -> PropertyRun:
-    """The phases (by default all: examples, coverage, fuzzing, stateful), each for `max_examples`
-    cases per operation; stopped at `max_time_s` if it is still running then."""
+@dataclass(frozen=True)
+class Part:
+    """A share of the Schemathesis run: some phases, for some operations (None: all of them)."""
+
+    phases: tuple[str, ...] = PHASES
+    operations: tuple[str, ...] | None = None
+
+
+ALL = Part()  # the whole run: every phase, every operation
+
+
+def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, part: Part = ALL) -> PropertyRun:
+    """The part's phases (by default all: examples, coverage, fuzzing, stateful), each for
+    `max_examples` cases per operation; stopped at `max_time_s` if it is still running then."""
     schema = schemathesis.openapi.from_path(specs.spec_dir() / f"{target.api}.openapi.yaml",
-                                            config=_config(target, settings, phases))
+                                            config=_config(target, settings, part.phases))
+    if part.operations is not None:
+        schema = schema.include(operation_id=list(part.operations))
     _Active.guard = OwnershipGuard(target.api, settings.seed)
     _Active.digest = CaseDigest(target.secrets())
     started = time.monotonic()
