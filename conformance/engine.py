@@ -29,6 +29,7 @@ class RunResult:
     duration_s: float
     property_run: PropertyRun | None = None  # the Schemathesis run, when one ran
     observed: dict[str, list[str]] = field(default_factory=dict)  # the observer's findings (whole_api.OBSERVED)
+    throttled: list[float] = field(default_factory=list)  # the waits after each 429 the client retried
 
     def get(self, requirement_id: str) -> RequirementResult:
         return next(r for r in self.results if r.id == requirement_id)
@@ -63,6 +64,7 @@ class SuitePlugin:
         self._remaining: dict[str, int] = {}  # tests still to run, per requirement (for live progress)
         self._deadline = time.monotonic() + settings.deadline_s if settings.deadline_s else None
         self.property_run: PropertyRun | None = None
+        self.throttled: list[float] = []
         self._observer = Observer(target.api, self._redact)
         # Schemathesis phases this process runs, and the runs of those other processes ran (--workers).
         self.part = ALL
@@ -83,7 +85,12 @@ class SuitePlugin:
 
     @pytest.fixture(scope="session")
     def record(self) -> Callable[[Exchange], None]:
-        return self._exchanges.append
+        return self._record
+
+    def _record(self, exchange: Exchange) -> None:
+        self._exchanges.append(exchange)
+        if exchange.retried is not None:
+            self.throttled.append(exchange.retried)
 
     @pytest.fixture(scope="session")
     def observer(self) -> Observer:
@@ -231,4 +238,4 @@ def run_here(target: Target, settings: RunSettings, selected: Callable[[str], bo
     requirements = [r for r in catalogue.for_api(target.api) if selected(r.id)]
     results = [grade(r, plugin.outcomes.get(r.id, []), settings.strict) for r in requirements]
     return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run,
-                     observed_by(plugin._observer))
+                     observed_by(plugin._observer), plugin.throttled)

@@ -53,6 +53,7 @@ class Worker:
         self.requirements: list[str] = []
         self.results: dict[str, RequirementResult] = {}
         self.observed: dict[str, list[str]] = {}
+        self.throttled: list[float] = []
         self.property_run: PropertyRun | None = None
         self.part: Part | None = None
         self._property_done = threading.Event()  # its Schemathesis part finished (or the process ended)
@@ -90,7 +91,7 @@ class Worker:
                 self.results[result.id] = result
                 self.on_result(result)
             elif "observed" in message:
-                self.observed = message["observed"]
+                self.observed, self.throttled = message["observed"], message["throttled"]
             elif "property" in message:
                 self.property_run = PropertyRun.from_dict(message["property"])
                 self._property_done.set()
@@ -218,7 +219,9 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
                 report(results[rid])
     _add_observations(results, workers, catalogue, target, settings)
     ordered = [results[r.id] for r in catalogue.for_api(target.api) if r.id in results]
-    return RunResult(target.api, verdict(ordered), ordered, round(time.monotonic() - started, 3), own.property_run)
+    throttled = own.throttled + [wait for worker in spawned for wait in worker.throttled]
+    return RunResult(target.api, verdict(ordered), ordered, round(time.monotonic() - started, 3), own.property_run,
+                     throttled=throttled)
 
 
 def _add_observations(results: dict[str, RequirementResult], workers: list[Worker], catalogue: Catalogue,

@@ -161,6 +161,9 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
                 writer.write(report, directory)
             if result.property_run:
                 say(property_line(target.api, result.property_run, request.settings))
+            if result.throttled:
+                say(f"{target.api}: the target answered 429 {len(result.throttled)} time(s); the run waited "
+                    f"{sum(result.throttled):.1f} s in all and retried (a lower --max-rps avoids it)")
             say(f"{target.api}: verdict {result.verdict}; reports in {directory}/")
             results.append(result)
     say(summary_line(results))

@@ -40,7 +40,7 @@ def main() -> int:
     except SuiteBroken as exc:
         send({"problem": f"the suite could not run: {exc}"})
         return 1
-    send({"observed": result.observed})
+    send({"observed": result.observed, "throttled": result.throttled})
     return 0
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from conformance import parallel
 from conformance.engine import RunResult, run_suite, selector
-from conformance.suite.property import Part
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import ReferenceServer
+from conformance.suite.property import Part
 from conformance.target import RunSettings, Target
 
 SETTINGS = RunSettings(max_examples=3, max_time_s=120, timeout_s=3, event_wait_s=1.5, timing_samples=7)

@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,8 @@ def _uvicorn(app: ReferenceApp, options: ServerOptions, tls: tuple[str, str] | N
 
 
 class Recorder:
-    """ASGI wrapper: every request's method, path and answered status, in order (for tests that
-    must prove what a run did, and for counting requests in benchmarks)."""
+    """ASGI wrapper: every request's method, path, answered status and (the first 64 KiB of) its
+    body, in order: for tests that must prove what a run did, and for counting in benchmarks."""
 
     def __init__(self, app: Any):
         self.app, self.requests = app, []
@@ -61,23 +62,30 @@ class Recorder:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        entry = [scope["method"], scope["path"], None]
+        entry = [scope["method"], scope["path"], None, b""]
         self.requests.append(entry)
+
+        async def receiving() -> Any:
+            message = await receive()
+            if message["type"] == "http.request" and len(entry[3]) < 65536:
+                entry[3] += message.get("body", b"")[:65536 - len(entry[3])]
+            return message
 
         async def sending(message: Any) -> None:
             if message["type"] == "http.response.start":
                 entry[2] = message["status"]
             await send(message)
 
-        await self.app(scope, receive, sending)
+        await self.app(scope, receiving, sending)
 
 
 class ReferenceServer:
     """A reference server on loopback in a daemon thread, for the duration of a `with` block."""
 
     def __init__(self, options: ServerOptions, host: str = "127.0.0.1", port: int = 0,
-                 tls: tuple[str, str] | None = None):
-        """`tls`: (certificate file, key file) to serve HTTPS. `recorder` sees every request."""
+                 tls: tuple[str, str] | None = None, wrap: Callable[[Any], Any] | None = None):
+        """`tls`: (certificate file, key file) to serve HTTPS. `wrap`: an ASGI middleware around the
+        app (tests put misbehaviour there). `recorder` sees every request, as answered."""
         self.options = options
         self.app = build(options)
         self._socket = bind(host, port)
@@ -85,7 +93,8 @@ class ReferenceServer:
         if tls:
             self.base_url = self.base_url.replace("http://", "https://", 1)
         self._server = _uvicorn(self.app, options, tls)
-        self.recorder = Recorder(self._server.config.app)
+        app = self._server.config.app
+        self.recorder = Recorder(wrap(app) if wrap else app)
         self._server.config.app = self.recorder
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True,

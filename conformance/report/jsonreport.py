@@ -28,6 +28,7 @@ def build(result: RunResult, target: Target, settings: RunSettings, started_at: 
         "started_at": started_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "duration_s": result.duration_s, "counts": counts(result.results),
         "property": result.property_run.summary() if result.property_run else None,
+        "throttled": {"retries": len(result.throttled), "waited_s": round(sum(result.throttled), 3)},
         "requirements": [
             {"id": r.id, "level": r.level, "title": r.title, "outcome": r.outcome, "reason": r.reason,
              "duration_s": r.duration_s, "measurements": r.measurements, "evidence": r.evidence}

@@ -216,6 +216,7 @@ def _config(target: Target, settings: RunSettings, phases: tuple[str, ...] = PHA
         "tls-verify": settings.tls_verify, "max-redirects": 0,
         # A pending invoice's event stream never ends: judge its first frame instead of waiting.
         "max-stream-events": 1,
+        "cache": {"enabled": False},  # Schemathesis' crash cache would be a .schemathesis/ folder in the cwd
         # No example database: a run writes nothing to the user's folder, and a seed alone decides the cases.
         "generation": {"max-examples": settings.max_examples, "database": "none"},
         # Declared links only: inferred ones (list -> cancel) would touch invoices the run did not create.

@@ -29,6 +29,7 @@ def report() -> dict[str, Any]:
         "suite_version": "0.1.0", "spec_sha256": "0" * 64, "seed": 7, "max_examples": 3, "max_time_s": 4.0,
         "workers": 1, "tls": "verified", "started_at": "2026-11-21T20:00:00Z", "duration_s": 1.5,
         "property": {"cases": 120, "digest": "ab" * 32, "duration_s": 1.0, "cut": True},
+        "throttled": {"retries": 0, "waited_s": 0},
         "counts": {"pass": 1, "fail": 1, "warn": 0, "skip": 1, "error": 0},
         "requirements": [
             {**requirement, "id": "TRIPORT-CANCEL-08", "title": "An unknown invoice id is 404", "outcome": "pass",

@@ -4,6 +4,8 @@ And it leaves no litter: whatever it created and left open, generated cases incl
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -41,9 +43,31 @@ def _bystanders(server: ReferenceServer, api: str) -> list[str]:
     return made
 
 
-def _run(api: str, protected: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[bool, int]:
-    """Whether every bystander is still open after a full run, and how many more open invoices
-    there are than before it. Unprotected: the guard neither swaps ids nor learns what was created."""
+IDS = {"triport": "SELECT id FROM invoices", "teos": "SELECT Id FROM invoices"}
+
+
+def _touched(api: str, requests: list[list]) -> set[str]:
+    """Every id a recorded request asked to cancel or pay (path ids; TEOS batch bodies)."""
+    ids = set()
+    for method, path, _, body in requests:
+        if method != "POST":
+            continue
+        if match := re.fullmatch(r"/v1/billing/invoices/(.+)/(cancel|pay-from-balance)", path):
+            ids.add(match.group(1))
+        elif path == "/odata/v1.0/Invoices/Cancel":
+            try:
+                listed = json.loads(body).get("invoiceIds")
+            except (ValueError, AttributeError, RecursionError):  # fuzzed bodies: not a batch of ids
+                continue
+            ids |= {i for i in listed if isinstance(i, str)} if isinstance(listed, list) else set()
+    return ids
+
+
+def _run(api: str, protected: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[bool, int, set[str]]:
+    """After a full run: whether every bystander is still open, how many more open invoices there
+    are than before, and which invoices that existed before the run (and were not named in its
+    config) a request asked to cancel or pay, as the recording server saw it. Unprotected: the
+    guard neither swaps ids nor learns what was created."""
     if not protected:
         monkeypatch.setattr(OwnershipGuard, "restrict", lambda self, case: None)
         monkeypatch.setattr(OwnershipGuard, "learn", lambda self, case, response: None)
@@ -52,19 +76,25 @@ def _run(api: str, protected: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[bo
         _, read, status = BYSTANDERS[api]
         count = (f"SELECT count(*) FROM invoices WHERE {'status' if api == 'triport' else 'Status'}=?", (status,))
         open_before = server.app.db.execute(*count).fetchone()[0]
+        existing = {row[0] for row in server.app.db.execute(IDS[api])}
         target = replace(Target.from_mapping(server.target_config()), settle_deadline_s=3.0)
+        named = {i for ids in target.fixtures.values() for i in ids}
         run_suite(target, SETTINGS)
         untouched = all(server.app.db.execute(read, (i,)).fetchone()[0] == status for i in bystanders)
-        return untouched, server.app.db.execute(*count).fetchone()[0] - open_before
+        foreign = _touched(api, server.recorder.requests) & (existing - named)
+        return untouched, server.app.db.execute(*count).fetchone()[0] - open_before, foreign
 
 
 @pytest.mark.parametrize("api", ["triport", "teos"])
 def test_a_full_run_touches_only_what_it_created_and_leaves_no_litter(api: str,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs the full profile (targeted and Schemathesis) next to open invoices the run did not create.
-    Expects every one of them still open, and no more open invoices than before the run. Without the
-    guard, the same run cancels some of them and leaves its generated invoices open."""
-    assert _run(api, protected=True, monkeypatch=monkeypatch) == (True, 0)
-    untouched, litter = _run(api, protected=False, monkeypatch=monkeypatch)
+    """Runs the full profile (targeted and Schemathesis) on a recording server, next to open
+    invoices the run did not create. Expects no request to cancel or pay an invoice that existed
+    before the run unless the config named it, every bystander still open, and no more open
+    invoices than before. Without the guard, the same run sends such requests, cancels
+    bystanders, and leaves its generated invoices open."""
+    assert _run(api, protected=True, monkeypatch=monkeypatch) == (True, 0, set())
+    untouched, litter, foreign = _run(api, protected=False, monkeypatch=monkeypatch)
+    assert foreign, "the negative control did not bite: no request for someone else's invoice"
     assert not untouched, "the negative control did not bite: no bystander was cancelled"
     assert litter > 0, "the negative control did not bite: generated invoices were tidied up anyway"
