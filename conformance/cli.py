@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=DEFAULTS.timeout_s, metavar="SECONDS",
                      help="per request (default %(default)s)")
     run.add_argument("--workers", type=int, default=DEFAULTS.workers, metavar="N",
-                     help="processes sharing the requirements (default %(default)s)")
+                     help="processes sharing the run (default %(default)s); generated cases repeat with 1 only")
     run.add_argument("--deadline", type=float, metavar="SECONDS",
                      help="for the whole run: requirements not started by then are reported undecided")
     run.add_argument("--max-rps", type=float, metavar="N", help="at most N requests a second, whole run")

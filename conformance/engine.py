@@ -66,7 +66,7 @@ class SuitePlugin:
         self.property_run: PropertyRun | None = None
         self.throttled: list[float] = []
         self._observer = Observer(target.api, self._redact)
-        # Schemathesis phases this process runs, and the runs of those other processes ran (--workers).
+        # The Schemathesis part this process runs; other_parts waits for those run elsewhere (--workers).
         self.part = ALL
         self.other_parts: Callable[[], list[PropertyRun]] = list
         self.shape: dict[str, dict[str, Any]] = {}  # requirement id -> its tests: count, quiet, whole_api
@@ -148,6 +148,17 @@ class SuitePlugin:
     @pytest.fixture(scope="session")
     def time_left(self) -> Callable[[], float | None]:
         return self.remaining_s
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+        """After the last test the session's fixtures tidy up (cancel what the run created): those
+        requests are no requirement's evidence."""
+        mark = len(self._exchanges)
+        try:
+            return (yield)
+        finally:
+            if nextitem is None:
+                del self._exchanges[mark:]
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:

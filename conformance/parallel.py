@@ -2,12 +2,13 @@
 
 This process keeps the whole-API requirements and Schemathesis' examples and coverage phases; with
 three or more processes, fuzzing and stateful run in workers, and from four coverage is split by
-operation too (`plan`). Each part is single-threaded and seeded, so the same seed and --workers
-send the same cases. The
-targeted requirements are dealt to the other workers (`python -m conformance.worker`), each a
-`run_here` of its own over the same target. Requirements whose tests measure latency (marker
-`quiet`) run first, while nothing else loads the target. What a worker's observer saw (5xx,
-undocumented answers) is added to the whole-API requirements here, so every answer is still judged.
+operation too (`plan`). Each part is single-threaded and seeded, but the parts meet the same
+target at once and generated cases reuse ids from its answers, so the cases repeat with
+--workers 1 only. The targeted requirements are dealt to the other workers (`python -m
+conformance.worker`), each a `run_here` of its own over the same target. Requirements whose
+tests measure latency (marker `quiet`) run first, while nothing else loads the target. What a
+worker's observer saw (5xx, undocumented answers) is added to the whole-API requirements here,
+so every answer is still judged.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 
 from conformance import specs
@@ -66,7 +67,7 @@ class Worker:
         for thread in self._threads:
             thread.start()
 
-    def give(self, target: Target, settings: RunSettings, *, requirements: list[str] = (),
+    def give(self, target: Target, settings: RunSettings, *, requirements: Sequence[str] = (),
              part: Part | None = None) -> Worker:
         """The job, credentials included, goes through the pipe: never the command line or environment.
         A worker runs its Schemathesis part first (the coordinator waits for it), then its requirements."""
@@ -118,6 +119,7 @@ class Worker:
         self._property_done.wait()
         if self.property_run is not None:
             return self.property_run
+        self.join()  # it ended without one: its exit says why
         return PropertyRun([Finding("error", "run", self.problem or "the worker sent no result", "")], 0,
                            "0" * 64, 0.0, False)
 
@@ -138,7 +140,7 @@ def plan(workers: int, generating: bool, operations: tuple[str, ...] = ()) -> Pl
     """How N processes share a run. This one runs the whole-API requirements, examples and coverage;
     with three processes fuzzing and stateful get a worker, from four each its own, and coverage is
     split by operation (alternately, in document order) with the first targeted worker. The split
-    depends only on N and the document, so the same seed and N send the same cases."""
+    depends only on N and the document."""
     helpers = workers - 1
     if not generating or helpers < 2:
         return Plan(Part(), (), max(helpers, 1))
@@ -195,9 +197,8 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
     try:
         if quiet:
             results |= {r.id: r for r in run_here(target, left(), quiet.__contains__, report).results}
-        parts = list(split.elsewhere) + [split.with_targeted] + [None] * (len(shards) - 1)
-        jobs = [(part, []) for part in split.elsewhere] + [(parts[len(split.elsewhere) + i], shard)
-                                                           for i, shard in enumerate(shards)]
+        jobs = [(part, []) for part in split.elsewhere]
+        jobs += [(split.with_targeted if i == 0 else None, shard) for i, shard in enumerate(shards)]
         workers = [worker.give(target, left(), requirements=shard, part=part)
                    for worker, (part, shard) in zip(spawned, jobs, strict=True)]
         sharing = [worker for worker in workers if worker.part is not None]
@@ -217,7 +218,7 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
                 outcome = TestOutcome(f"worker_{worker.index}", "error", worker.problem or "the worker sent no result")
                 results[rid] = grade(requirement, [outcome], settings.strict)
                 report(results[rid])
-    _add_observations(results, workers, catalogue, target, settings)
+    _add_observations(results, workers, catalogue, redact, target.api, settings.strict)
     ordered = [results[r.id] for r in catalogue.for_api(target.api) if r.id in results]
     throttled = own.throttled + [wait for worker in spawned for wait in worker.throttled]
     return RunResult(target.api, verdict(ordered), ordered, round(time.monotonic() - started, 3), own.property_run,
@@ -225,15 +226,14 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
 
 
 def _add_observations(results: dict[str, RequirementResult], workers: list[Worker], catalogue: Catalogue,
-                      target: Target, settings: RunSettings) -> None:
+                      redact: Redactor, api: str, strict: bool) -> None:
     """A worker's 5xx and undocumented answers fail the whole-API requirement that judges them."""
-    redact = Redactor(target.secrets())
     for suffix in OBSERVED:
-        rid = f"{target.api.upper()}-{suffix}"
+        rid = f"{api.upper()}-{suffix}"
         if rid not in results:
             continue
         extra = [TestOutcome(f"answers_seen_by_worker_{w.index}", "failed",
                              redact(observed_failure(suffix, w.observed.get(suffix, []))))
                  for w in workers if w.observed.get(suffix)]
         if extra:
-            results[rid] = grade(catalogue.get(rid), results[rid].tests + extra, settings.strict)
+            results[rid] = grade(catalogue.get(rid), results[rid].tests + extra, strict)

@@ -1,5 +1,6 @@
-"""A `--workers` process: reads its job (target, settings, requirement ids) from stdin, runs those
-requirements, and writes one JSON line per result, then what its observer saw (parallel.py)."""
+"""A `--workers` process: reads its job (target, settings, requirement ids, a share of the
+Schemathesis run) from stdin; runs the share, then the requirements; writes one JSON line per
+result, then what its observer saw and how often it was throttled (parallel.py)."""
 
 from __future__ import annotations
 

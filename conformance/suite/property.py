@@ -101,7 +101,7 @@ class OwnershipGuard:
         if creates and response.status_code in (200, 201):
             try:
                 body = response.json()
-            except ValueError:
+            except (ValueError, RecursionError):
                 return
             created = body.get("id", body.get("Id")) if isinstance(body, dict) else None
             if isinstance(created, str):
@@ -142,7 +142,7 @@ class CaseDigest:
         if "json" in response.headers.get("content-type", [""])[0]:
             try:
                 self._learn(response.json(), "")
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past what Python parses
                 pass
 
     def _learn(self, value: Any, key: str) -> None:
@@ -247,7 +247,7 @@ class PropertyRun:
 
     @classmethod
     def merge(cls, parts: list[PropertyRun]) -> PropertyRun:
-        """Phases run in parallel (--workers) as one run; the digest covers the parts in phase order."""
+        """Parts run in parallel (--workers) as one run; the digest covers the parts in plan order."""
         if len(parts) == 1:
             return parts[0]
         digest = hashlib.sha256("".join(part.digest for part in parts).encode()).hexdigest()
