@@ -57,6 +57,7 @@ class Worker:
         self.throttled: list[float] = []
         self.property_run: PropertyRun | None = None
         self.part: Part | None = None
+        self.whole_run: PropertyRun | None = None  # a whole API's run (run_elsewhere): its Schemathesis run
         self._property_done = threading.Event()  # its Schemathesis part finished (or the process ended)
         self.problem = ""
         self.process = subprocess.Popen(WORKER_COMMAND, stdin=subprocess.PIPE,
@@ -68,12 +69,12 @@ class Worker:
             thread.start()
 
     def give(self, target: Target, settings: RunSettings, *, requirements: Sequence[str] = (),
-             part: Part | None = None) -> Worker:
+             part: Part | None = None, whole: bool = False) -> Worker:
         """The job, credentials included, goes through the pipe: never the command line or environment.
         A worker runs its Schemathesis part first (the coordinator waits for it), then its requirements."""
         self.requirements, self.part = list(requirements), part
         job = {"target": target.to_mapping(), "settings": asdict(settings), "requirements": self.requirements,
-               "part": asdict(part) if part else None}
+               "part": asdict(part) if part else None, "whole": whole}
         try:
             self.process.stdin.write(json.dumps(job))
             self.process.stdin.close()
@@ -93,6 +94,7 @@ class Worker:
                 self.on_result(result)
             elif "observed" in message:
                 self.observed, self.throttled = message["observed"], message["throttled"]
+                self.whole_run = PropertyRun.from_dict(message["run"]) if message.get("run") else None
             elif "property" in message:
                 self.property_run = PropertyRun.from_dict(message["property"])
                 self._property_done.set()
@@ -113,6 +115,17 @@ class Worker:
             last = next((line for line in reversed(self._stderr) if line.strip()), "")
             said = f": {last[:300]}" if last else ""
             self.problem = self.redact(f"worker {self.index} exited with code {code}{said}")
+
+    def collected(self, catalogue: Catalogue, strict: bool,
+                  report: Callable[[RequirementResult], None]) -> dict[str, RequirementResult]:
+        """Its results; a requirement it sent none for (it died) is an error naming why."""
+        results = dict(self.results)
+        for rid in self.requirements:
+            if rid not in results:
+                outcome = TestOutcome(f"worker_{self.index}", "error", self.problem or "the worker sent no result")
+                results[rid] = grade(catalogue.get(rid), [outcome], strict)
+                report(results[rid])
+        return results
 
     def part_run(self) -> PropertyRun:
         """The Schemathesis part this worker ran; a worker that failed reads as an unfinished run."""
@@ -211,13 +224,7 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
             worker.stop()
     results |= {r.id: r for r in own.results}
     for worker in workers:
-        results |= worker.results
-        for rid in worker.requirements:
-            if rid not in worker.results:
-                requirement = catalogue.get(rid)
-                outcome = TestOutcome(f"worker_{worker.index}", "error", worker.problem or "the worker sent no result")
-                results[rid] = grade(requirement, [outcome], settings.strict)
-                report(results[rid])
+        results |= worker.collected(catalogue, settings.strict, report)
     _add_observations(results, workers, catalogue, redact, target.api, settings.strict)
     ordered = [results[r.id] for r in catalogue.for_api(target.api) if r.id in results]
     throttled = own.throttled + [wait for worker in spawned for wait in worker.throttled]
@@ -237,3 +244,30 @@ def _add_observations(results: dict[str, RequirementResult], workers: list[Worke
                  for w in workers if w.observed.get(suffix)]
         if extra:
             results[rid] = grade(catalogue.get(rid), results[rid].tests + extra, strict)
+
+
+class Elsewhere:
+    """One target's whole run in a worker process, started now (`conformance run` certifies the
+    APIs side by side: each is mostly CPU, and a second core is there to use)."""
+
+    def __init__(self, target: Target, settings: RunSettings, selected: Callable[[str], bool],
+                 progress: Callable[[RequirementResult], None]):
+        self.target, self.settings, self.progress = target, settings, progress
+        self.catalogue = load_catalogue()
+        self.started = time.monotonic()
+        ids = [r.id for r in self.catalogue.for_api(target.api) if selected(r.id)]
+        self.worker = Worker(1, Redactor(target.secrets()), progress).give(target, settings, requirements=ids,
+                                                                           whole=True)
+
+    def result(self) -> RunResult:
+        try:
+            self.worker.join()
+        finally:
+            self.worker.stop()
+        results = self.worker.collected(self.catalogue, self.settings.strict, self.progress)
+        ordered = [results[r.id] for r in self.catalogue.for_api(self.target.api) if r.id in results]
+        return RunResult(self.target.api, verdict(ordered), ordered, round(time.monotonic() - self.started, 3),
+                         self.worker.whole_run, throttled=self.worker.throttled)
+
+    def stop(self) -> None:
+        self.worker.stop()

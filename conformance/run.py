@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from conformance.config import ConfigError, load_target
 from conformance.engine import RunResult, run_suite, selector
 from conformance.grading import RequirementResult, counts
 from conformance.http import Client, NoResponse, Redactor
+from conformance.parallel import Elsewhere
 from conformance.report import html, jsonreport, junit, markdown
 from conformance.suite.property import PropertyRun
 from conformance.target import RunSettings, Target
@@ -138,7 +140,6 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
             say(f"{requirement.id:<20} {requirement.level:<6} {requirement.title}")
         return EXIT_PASS
     started = datetime.now(UTC)
-    results = []
     if request.settings.insecure:  # said once here, instead of a warning per request
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         say("warning: --insecure: TLS certificates are not verified; such a run cannot certify a target")
@@ -147,10 +148,23 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
             preflight(target, request.settings)
             say(f"{target.api}: testing {target.base_url} (profile {request.settings.profile}, "
                 f"seed {request.settings.seed})")
-            total = sum(1 for r in load_catalogue().for_api(target.api) if select(r.id))
-            bar = ProgressBar(total, say, request.interactive)
-            result = run_suite(target, request.settings, select, progress=bar.step)
-            bar.done()
+        total = sum(1 for target in chosen for r in load_catalogue().for_api(target.api) if select(r.id))
+        bar, lock = ProgressBar(total, say, request.interactive), threading.Lock()
+
+        def step(result: RequirementResult) -> None:  # results arrive from other processes' readers too
+            with lock:
+                bar.step(result)
+
+        # The APIs side by side: all but the first in worker processes, started before the first runs.
+        others = [Elsewhere(target, request.settings, select, step) for target in chosen[1:]]
+        try:
+            results = [run_suite(chosen[0], request.settings, select, progress=step)]
+            results += [other.result() for other in others]
+        finally:
+            for other in others:
+                other.stop()
+        bar.done()
+        for target, result in zip(chosen, results, strict=True):
             for r in result.results:
                 if not r.tests:  # selected, but no test of it ran: say so too
                     say(requirement_line(r))
@@ -165,7 +179,6 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
                 say(f"{target.api}: the target answered 429 {len(result.throttled)} time(s); the run waited "
                     f"{sum(result.throttled):.1f} s in all and retried (a lower --max-rps avoids it)")
             say(f"{target.api}: verdict {result.verdict}; reports in {directory}/")
-            results.append(result)
     say(summary_line(results))
     verdicts = {r.verdict for r in results}
     if "fail" in verdicts:

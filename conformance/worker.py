@@ -9,7 +9,7 @@ import os
 import sys
 from dataclasses import replace
 
-from conformance.engine import SuiteBroken, run_here
+from conformance.engine import SuiteBroken, run_here, run_suite
 from conformance.http import Redactor
 from conformance.parallel import result_to
 from conformance.suite.property import Part, run_schemathesis
@@ -35,13 +35,14 @@ def main() -> int:
     if not job["requirements"]:
         return 0
     wanted = set(job["requirements"])
+    run = run_suite if job["whole"] else run_here  # a whole API's run may share itself out again
     try:
-        result = run_here(target, settings, wanted.__contains__,
-                          lambda r: send({"result": result_to(r)}))
+        result = run(target, settings, wanted.__contains__, lambda r: send({"result": result_to(r)}))
     except SuiteBroken as exc:
         send({"problem": f"the suite could not run: {exc}"})
         return 1
-    send({"observed": result.observed, "throttled": result.throttled})
+    send({"observed": result.observed, "throttled": result.throttled,
+          "run": result.property_run.to_dict() if result.property_run else None})
     return 0
 
 
