@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import replace
 
 from conformance.engine import SuiteBroken, run_here, run_suite
 from conformance.http import Redactor
@@ -29,8 +28,6 @@ def main() -> int:
     if job["part"]:  # a share of the Schemathesis run, for the coordinator's whole-API requirements
         operations = job["part"]["operations"]
         part = Part(tuple(job["part"]["phases"]), None if operations is None else tuple(operations))
-        if settings.deadline_s:
-            settings = replace(settings, max_time_s=min(settings.max_time_s, settings.deadline_s))
         send({"property": run_schemathesis(target, settings, Redactor(target.secrets()), part).to_dict()})
     if not job["requirements"]:
         return 0

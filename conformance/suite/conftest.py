@@ -39,8 +39,8 @@ def findings(target: Target, settings: RunSettings, redact: Redactor, provision:
         return None
     part, other_parts = property_plan
     left = time_left()
-    if left is not None:  # the run's deadline caps Schemathesis' ceiling too
-        settings = replace(settings, max_time_s=min(settings.max_time_s, left))
+    if left is not None:  # what is left of the run's deadline, which caps Schemathesis too
+        settings = replace(settings, deadline_s=left)
     run = PropertyRun.merge([run_schemathesis(target, settings, redact, part), *other_parts()])
     provision.created.extend(("primary", invoice_id) for invoice_id in run.created)
     note_property_run(run)

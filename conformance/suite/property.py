@@ -284,7 +284,8 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
         reached.set()
         stream.stop()
 
-    ceiling = threading.Timer(settings.max_time_s, stop)
+    # The run's deadline (what is left of it, in a sub-run) caps the ceiling.
+    ceiling = threading.Timer(min(settings.max_time_s, settings.deadline_s or settings.max_time_s), stop)
     ceiling.daemon = True
     ceiling.start()
     try:

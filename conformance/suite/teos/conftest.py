@@ -6,7 +6,6 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from conformance.checks import require, verdict
 from conformance.http import CheckFailed, Client, Exchange
 from conformance.suite.ids import unknown_like
+from conformance.suite.provision import BaseProvisioner
 from conformance.target import RunSettings, Target
 
 INVOICES = "/odata/v1.0/Invoices"
@@ -166,18 +166,11 @@ def _retry_after_s(exchange: Exchange) -> float:
     return 5.0
 
 
-class Provisioner:
+class Provisioner(BaseProvisioner):
     """Creates the Open invoices the run cancels and, at the end, cancels what it left Open."""
 
-    def __init__(self, api: Teos):
-        self.api, self.created = api, []
-
-    def open(self, who: str = "primary") -> str:
-        if self.api.settings.profile == "safe":
-            pytest.skip("profile safe creates no invoice")
-        invoice_id = self.api.create(who)
-        self.created.append((who, invoice_id))
-        return invoice_id
+    open_status = "Open"
+    open = BaseProvisioner.new
 
     def victim(self) -> tuple[str, str]:
         """An invoice a request must leave as it is, with its status: a fresh Open one, or in
@@ -190,25 +183,13 @@ class Provisioner:
         return self.open(), "Open"
 
     def cleanup(self) -> None:
-        def still_open(item: tuple[str, str]) -> bool:
-            try:
-                return self.api.status(item[1], item[0]) == "Open"
-            except (CheckFailed, RuntimeError):  # best effort: a broken target must not hide the results
-                return False
-
-        # Generated cases leave dozens behind: with a slow target, one read at a time would dominate.
-        with ThreadPoolExecutor(self.api.settings.concurrency) as pool:
-            open_now = list(pool.map(still_open, self.created))
         by_tenant: dict[str, list[str]] = {}
-        for (who, invoice_id), is_open in zip(self.created, open_now, strict=True):
-            by_tenant.setdefault(who, [])
-            if is_open:
-                by_tenant[who].append(invoice_id)
-        for who, ids in by_tenant.items():
+        for who, invoice_id in self.still_open():
+            by_tenant.setdefault(who, []).append(invoice_id)
+        for who, ids in by_tenant.items():  # one batch per tenant
             try:
-                if ids:
-                    self.api.cancel(ids, who)
-            except (CheckFailed, RuntimeError):
+                self.api.cancel(ids, who)
+            except (CheckFailed, RuntimeError):  # best effort: a broken target must not hide the results
                 continue
 
 

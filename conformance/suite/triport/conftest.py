@@ -14,6 +14,7 @@ from conformance.checks.common import status_in, volatile_paths
 from conformance.checks.triport import invoice_status
 from conformance.http import CheckFailed, Client, EventStream, Exchange
 from conformance.suite.ids import unknown_like
+from conformance.suite.provision import BaseProvisioner
 from conformance.target import RunSettings, Target
 
 INVOICES = "/v1/billing/invoices"
@@ -83,30 +84,21 @@ class Triport:
         return unknown_like(samples[0] if samples else None)
 
 
-class Provisioner:
+class Provisioner(BaseProvisioner):
     """Creates the pending invoices the run cancels and, at the end, cancels what it left pending."""
 
-    def __init__(self, api: Triport):
-        self.api, self.created = api, []
-
-    def pending(self, who: str = "primary") -> str:
-        if self.api.settings.profile == "safe":
-            pytest.skip("profile safe creates no invoice")
-        invoice_id = self.api.create(who)
-        self.created.append((who, invoice_id))
-        return invoice_id
+    open_status = "pending"
+    pending = BaseProvisioner.new
 
     def cleanup(self) -> None:
-        def tidy(who: str, invoice_id: str) -> None:
+        def cancel(item: tuple[str, str]) -> None:
             try:
-                if self.api.status(invoice_id, who) == "pending":
-                    self.api.cancel(invoice_id, who)
+                self.api.cancel(item[1], item[0])
             except CheckFailed:  # best effort: a broken target must not hide the run's results
                 pass
 
-        # Generated cases leave dozens behind: with a slow target, one at a time would dominate the run.
         with ThreadPoolExecutor(self.api.settings.concurrency) as pool:
-            list(pool.map(lambda item: tidy(*item), self.created))
+            list(pool.map(cancel, self.still_open()))
 
 
 @pytest.fixture(scope="session")
