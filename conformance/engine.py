@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ import pytest
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
 from conformance.grading import RequirementResult, TestOutcome, grade, verdict
 from conformance.http import CheckFailed, Exchange, Redactor
-from conformance.suite.property import ALL, Observer, Part, PropertyRun
+from conformance.suite.property import ALL, Observer, Part, PropertyRun, run_schemathesis
 from conformance.suite.whole_api import observed_by
 from conformance.target import RunSettings, Target
 
@@ -66,10 +66,12 @@ class SuitePlugin:
         self.property_run: PropertyRun | None = None
         self.throttled: list[float] = []
         self._observer = Observer(target.api, self._redact)
-        # The Schemathesis part this process runs; other_parts waits for those run elsewhere (--workers).
-        self.part = ALL
+        # The Schemathesis part this process runs in `findings` (None: none there); other_parts waits
+        # for those run elsewhere (--workers).
+        self.part: Part | None = ALL
         self.other_parts: Callable[[], list[PropertyRun]] = list
-        self.shape: dict[str, dict[str, Any]] = {}  # requirement id -> its tests: count, quiet, whole_api
+        self.shape: dict[str, dict[str, Any]] = {}  # requirement id -> its tests: count, quiet, whole_api, waits
+        self.collected: Callable[[dict[str, dict[str, Any]]], None] = lambda _: None  # told the shape
 
     @pytest.fixture(scope="session")
     def target(self) -> Target:
@@ -97,7 +99,7 @@ class SuitePlugin:
         return self._observer
 
     @pytest.fixture(scope="session")
-    def property_plan(self) -> tuple[Part, Callable[[], list[PropertyRun]]]:
+    def property_plan(self) -> tuple[Part | None, Callable[[], list[PropertyRun]]]:
         return self.part, self.other_parts
 
     @pytest.fixture(scope="session")
@@ -118,10 +120,12 @@ class SuitePlugin:
         items[:] = kept
         for item in kept:
             self._remaining[requirement_of(item)] = self._remaining.get(requirement_of(item), 0) + 1
-            info = self.shape.setdefault(requirement_of(item), {"tests": 0, "quiet": False, "whole_api": False})
+            info = self.shape.setdefault(requirement_of(item), {"tests": 0, "quiet": False, "whole_api": False,
+                                                                 "waits": False})
             info["tests"] += 1
-            for marker in ("quiet", "whole_api"):
+            for marker in ("quiet", "whole_api", "waits"):
                 info[marker] = info[marker] or item.get_closest_marker(marker) is not None
+        self.collected(self.shape)
 
     def _skip_reason(self, requirement: Requirement, item: pytest.Item) -> str | None:
         missing = [need for need in requirement.needs if not self._target.has(need)]
@@ -209,21 +213,90 @@ class SuiteBroken(RuntimeError):
     """The suite could not be collected: a bug in the kit, not in the target."""
 
 
-def _pytest(plugin: SuitePlugin, api: str, *extra: str) -> None:
+def _pytest(plugin: SuitePlugin, api: str, *extra: str, plugins: tuple[object, ...] | list[object] = ()) -> None:
     # No installed plugins (anyio's and Schemathesis' cost ~0.8 s to import) and no assertion rewriting:
-    # the suite asserts through `require`, whose failures carry their own message.
+    # the suite asserts through `require`, whose failures carry their own message. No unraisable-exception
+    # plugin either: it runs five full garbage collections at the end (0.4 s here, with Hypothesis loaded).
     args = [str(SUITE / api), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE), "--disable-plugin-autoload",
-            "--assert=plain", "-p", "no:cacheprovider", "-p", "no:terminal", *extra]
-    code = pytest.main(args, plugins=[plugin])
+            "--assert=plain", "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:unraisableexception", *extra]
+    code = pytest.main(args, plugins=[plugin, *plugins])
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or plugin.problems:
         raise SuiteBroken("; ".join(plugin.problems) or f"pytest exited with {code!r}")
 
 
-def collect(target: Target, settings: RunSettings, selected: Callable[[str], bool]) -> dict[str, dict[str, Any]]:
-    """Which requirements a run would test, and how: requirement id -> {tests, quiet, whole_api}."""
-    plugin = SuitePlugin(target, settings, load_catalogue(), selected)
-    _pytest(plugin, target.api, "--collect-only")
-    return plugin.shape
+Unit = tuple[int, "Part | list[str]"]  # its place in the run's list of units; a Schemathesis part or requirement ids
+
+
+@dataclass
+class Units:
+    """What a --workers process runs (parallel.py): the requirements in `first`; then `opened()`; then
+    those it `keeps`, except their whole-API tests; the units `take` hands out until it gives None;
+    and last the whole-API tests (they judge every unit's answers). `ran` receives each part's run."""
+
+    take: Callable[[], Unit | None]
+    ran: Callable[[int, PropertyRun], None]
+    opened: Callable[[], None] = lambda: None
+    first: frozenset[str] = frozenset()
+    keeps: frozenset[str] = frozenset()
+
+
+class UnitLoop:
+    """Replaces pytest's test loop: tests are run as their units arrive, in one session, so session
+    fixtures (client, provisioned invoices) are set up once per process, not once per unit."""
+
+    def __init__(self, suite: SuitePlugin, units: Units):
+        self.suite, self.units = suite, units
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if session.testsfailed:  # collection errors: as pytest's own loop, run nothing (engine: SuiteBroken)
+            raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
+        by_requirement: dict[str, list[pytest.Item]] = {}
+        for item in session.items:
+            by_requirement.setdefault(requirement_of(item), []).append(item)
+
+        def items(ids: frozenset[str] | list[str]) -> list[pytest.Item]:
+            return [item for item in session.items if requirement_of(item) in ids]
+
+        self._run(session, items(self.units.first))
+        self.units.opened()
+        kept = items(self.units.keeps)
+        self._run(session, [item for item in kept if item.get_closest_marker("whole_api") is None])
+        while (unit := self.units.take()) is not None:
+            index, work = unit
+            if isinstance(work, Part):
+                settings = replace(self.suite._settings, deadline_s=self.suite.remaining_s())
+                self.units.ran(index, run_schemathesis(self.suite._target, settings, self.suite._redact, work))
+            else:
+                self._run(session, [item for rid in work for item in by_requirement.get(rid, [])])
+        self._run(session, [item for item in kept if item.get_closest_marker("whole_api") is not None])
+        return True
+
+    @staticmethod
+    def _run(session: pytest.Session, items: list[pytest.Item]) -> None:
+        # The last test of a batch tears down to the session, not beyond: the session's fixtures stay
+        # for the next unit, and are torn down when the session finishes (the tidy-up, outside any test).
+        for index, item in enumerate(items):
+            following = items[index + 1] if index + 1 < len(items) else session
+            item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+
+
+def run_units(target: Target, settings: RunSettings, selected: Callable[[str], bool], units: Units,
+              progress: Callable[[RequirementResult], None] | None = None,
+              all_parts: Callable[[], list[PropertyRun]] = list,
+              collected: Callable[[dict[str, dict[str, Any]]], None] = lambda _: None) -> RunResult:
+    """The selected requirements' tests, run as `units` says (one --workers process). The whole-API
+    tests judge `all_parts()`, the Schemathesis parts' runs. `collected` learns what the session
+    collected (requirement id -> tests, quiet, whole_api, waits) before any test runs."""
+    catalogue = load_catalogue()
+    plugin = SuitePlugin(target, settings, catalogue, selected, progress)
+    plugin.part, plugin.other_parts, plugin.collected = None, all_parts, collected
+    started = time.monotonic()
+    _pytest(plugin, target.api, plugins=[UnitLoop(plugin, units)])
+    results = [grade(r, plugin.outcomes[r.id], settings.strict) for r in catalogue.for_api(target.api)
+               if r.id in plugin.outcomes]  # those this process ran
+    return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run,
+                     observed_by(plugin._observer), plugin.throttled)
 
 
 def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
@@ -237,13 +310,10 @@ def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], b
 
 
 def run_here(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
-             progress: Callable[[RequirementResult], None] | None = None, part: Part = ALL,
-             other_parts: Callable[[], list[PropertyRun]] = list) -> RunResult:
-    """The selected requirements, in this process; of Schemathesis, `part` here and the rest from
-    `other_parts` (which waits for the processes that ran them)."""
+             progress: Callable[[RequirementResult], None] | None = None) -> RunResult:
+    """The selected requirements, and the whole Schemathesis run, in this process."""
     catalogue = load_catalogue()
     plugin = SuitePlugin(target, settings, catalogue, selected, progress)
-    plugin.part, plugin.other_parts = part, other_parts
     started = time.monotonic()
     _pytest(plugin, target.api)
     requirements = [r for r in catalogue.for_api(target.api) if selected(r.id)]

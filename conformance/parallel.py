@@ -1,86 +1,207 @@
-"""`--workers N`: the requirements of one run shared among N processes.
+"""`--workers N`: one run shared among N processes (this one included), which take units of work
+as they become free.
 
-This process keeps the whole-API requirements and Schemathesis' examples and coverage phases; with
-three or more processes, fuzzing and stateful run in workers, and from four coverage is split by
-operation too (`plan`). Each part is single-threaded and seeded, but the parts meet the same
-target at once and generated cases reuse ids from its answers, so the cases repeat with
---workers 1 only. The targeted requirements are dealt to the other workers (`python -m
-conformance.worker`), each a `run_here` of its own over the same target. Requirements whose
-tests measure latency (marker `quiet`) run first, while nothing else loads the target. What a
-worker's observer saw (5xx, undocumented answers) is added to the whole-API requirements here,
-so every answer is still judged.
+A unit is a Schemathesis part (examples and coverage, or fuzzing, of one operation; or a slice of
+the stateful phase's scenarios) or one targeted requirement; `units` lists them longest first, so
+the short ones fill the gaps at the end. This process (home) runs the requirements whose tests
+measure latency (marker `quiet`) first, while nothing else is sent; then the targeted tests of the
+requirements it keeps (the whole-API ones); then takes units when no worker is waiting for one;
+and last the whole-API tests, which judge every generated case and what every process's observer
+saw (5xx, undocumented answers). Workers (`conformance.worker`) are forked from this process when
+that is safe, else started as new interpreters. Each unit is single-threaded and seeded, but the
+units meet the same target at once and generated cases reuse ids from its answers, so the cases
+repeat with --workers 1 only.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
+from typing import Any, NoReturn
 
 from conformance import specs
 from conformance.catalogue import Catalogue, load_catalogue
-from conformance.engine import RunResult, collect, run_here
+from conformance.engine import RunResult, Unit, Units, run_units
 from conformance.grading import RequirementResult, TestOutcome, grade, verdict
 from conformance.http import Redactor
 from conformance.suite.property import Finding, Part, PropertyRun
 from conformance.suite.whole_api import OBSERVED, observed_failure
 from conformance.target import RunSettings, Target
 
-WORKER_COMMAND = [sys.executable, "-m", "conformance.worker"]
+DEFAULT_WORKER_COMMAND = [sys.executable, "-m", "conformance.worker"]
+WORKER_COMMAND = DEFAULT_WORKER_COMMAND  # a test may replace it
+STARTUP_GRACE_S = 10.0  # how long this process leaves the first units to workers that are still starting
 
 
-def deal(weights: dict[str, int], shards: int) -> list[list[str]]:
-    """Requirement ids in `shards` groups of about equal weight (heaviest first, to the lightest group)."""
-    groups: list[list[str]] = [[] for _ in range(shards)]
-    loads = [0] * shards
-    for rid in sorted(weights, key=lambda r: (-weights[r], r)):
-        lightest = loads.index(min(loads))
-        groups[lightest].append(rid)
-        loads[lightest] += weights[rid]
-    return [group for group in groups if group]
+def units(targeted: dict[str, tuple[bool, int]], operations: Sequence[str], processes: int, generating: bool,
+          budget: int) -> list[Part | list[str]]:
+    """The run's units, longest first. The stateful phase is one state machine, the longest part by
+    far, so it is sliced by scenarios: one slice per two processes (never more slices than
+    scenarios). Examples and coverage go together per operation, fuzzing per operation, then the
+    targeted requirements (`targeted`: requirement id -> (a test waits a set time, tests)): those
+    that wait first, then most tests first."""
+    work: list[Part | list[str]] = []
+    if generating:
+        slices = max(1, min(processes // 2, budget))
+        work += [Part(("stateful",), share=(i, slices)) for i in range(slices)]
+        work += [Part(("examples", "coverage"), (operation,)) for operation in operations]
+        work += [Part(("fuzzing",), (operation,)) for operation in operations]
+    work += [[rid] for rid in sorted(targeted, key=lambda r: (not targeted[r][0], -targeted[r][1], r))]
+    return work
+
+
+class Scheduler:
+    """Hands out the units, each once, and keeps the parts' runs. Workers are served first: this
+    process, which has the whole-API requirements still to run, takes a unit only when every worker
+    is busy (so a worker that is free never waits behind it)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._work: list[Part | list[str]] = []
+        self._next = 0
+        self._open = self._closed = False
+        self._waiting = 0  # workers waiting for a unit
+        self._starting: set[int] = set()  # workers that have not asked for their first unit yet
+        self._given: dict[int, list[int]] = {}  # worker -> the units it took
+        self._runs: dict[int, PropertyRun] = {}
+
+    def expect(self, worker: int) -> None:
+        with self._changed:
+            self._starting.add(worker)
+            self._given[worker] = []
+
+    def fill(self, work: list[Part | list[str]]) -> None:
+        with self._changed:
+            self._work = work
+
+    def open(self) -> None:
+        """Units may be handed out (the quiet requirements are done)."""
+        with self._changed:
+            self._open = True
+            self._changed.notify_all()
+
+    def take(self, worker: int | None = None) -> Unit | None:
+        """The next unit (None: no more); a worker's once the run is open, this process's once no worker
+        is waiting for one."""
+        with self._changed:
+            if worker is not None:
+                self._starting.discard(worker)
+                self._waiting += 1
+            self._changed.notify_all()
+
+            def ready() -> bool:
+                mine = worker is not None or not (self._waiting or self._starting)
+                return self._closed or (self._open and (self._next >= len(self._work) or mine))
+            try:
+                if worker is None and not self._changed.wait_for(ready, timeout=STARTUP_GRACE_S):
+                    self._starting.clear()  # still starting after the grace: serve them when they ask
+                self._changed.wait_for(ready)
+            finally:
+                if worker is not None:
+                    self._waiting -= 1
+                self._changed.notify_all()
+            if self._closed or self._next >= len(self._work):
+                return None
+            index, self._next = self._next, self._next + 1
+            if worker is not None:
+                self._given[worker].append(index)
+            return index, self._work[index]
+
+    def given(self, worker: int) -> list[str]:
+        """The requirement ids a worker took."""
+        with self._changed:
+            taken = [self._work[i] for i in self._given.get(worker, [])]
+            return [rid for work in taken if isinstance(work, list) for rid in work]
+
+    def ran(self, index: int, run: PropertyRun) -> None:
+        with self._changed:
+            self._runs[index] = run
+            self._changed.notify_all()
+
+    def lost(self, worker: int, problem: str) -> None:
+        """A worker ended: the parts it took and did not finish are runs that could not finish."""
+        with self._changed:
+            self._starting.discard(worker)
+            for index in self._given.get(worker, []):
+                if isinstance(self._work[index], Part) and index not in self._runs:
+                    self._runs[index] = PropertyRun([Finding("error", "run", problem, "")], 0, "0" * 64, 0.0, False)
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def part_runs(self) -> list[PropertyRun]:
+        """Every part's run, in unit order, once all have finished (waits for the workers')."""
+        with self._changed:
+            parts = [i for i, work in enumerate(self._work) if isinstance(work, Part)]
+            self._changed.wait_for(lambda: self._closed or all(i in self._runs for i in parts))
+            return [self._runs[i] for i in parts if i in self._runs]
 
 
 class Worker:
-    """One worker process and the thread that reads its results as they arrive."""
+    """One worker process and the thread that reads its messages as they arrive."""
 
     def __init__(self, index: int, redact: Redactor,
-                 on_result: Callable[[RequirementResult], None] = lambda _: None):
-        """Starts the process at once: its imports overlap whatever runs before its job is given."""
-        self.index, self.redact, self.on_result = index, redact, on_result  # redact: stderr could hold anything
-        self.requirements: list[str] = []
+                 on_result: Callable[[RequirementResult], None] = lambda _: None,
+                 scheduler: Scheduler | None = None, siblings: Sequence[Worker] = ()):
+        """Starts the process at once, so its start overlaps whatever runs before its job is given.
+        `siblings`: the workers started before it, whose pipes a forked copy must not keep open."""
+        self.index, self.redact, self.on_result, self.scheduler = index, redact, on_result, scheduler
+        self.requirements: list[str] = []  # a whole run's (give(whole=True)); else what it took (scheduler)
         self.results: dict[str, RequirementResult] = {}
         self.observed: dict[str, list[str]] = {}
         self.throttled: list[float] = []
-        self.property_run: PropertyRun | None = None
-        self.part: Part | None = None
-        self.whole_run: PropertyRun | None = None  # a whole API's run (run_elsewhere): its Schemathesis run
-        self._property_done = threading.Event()  # its Schemathesis part finished (or the process ended)
+        self.whole_run: PropertyRun | None = None  # a whole API's run (Elsewhere): its Schemathesis run
+        self.asked = False  # it has asked for a unit (it started, and may hold one)
         self.problem = ""
-        self.process = subprocess.Popen(WORKER_COMMAND, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if scheduler:
+            scheduler.expect(index)
+        self._input = threading.Lock()  # the reader answers on stdin while the coordinator may close it
+        self.process = _start([sibling.process for sibling in siblings])
         self._stderr: list[str] = []
-        self._threads = [threading.Thread(target=self._read, daemon=True),
-                         threading.Thread(target=self._drain, daemon=True)]
-        for thread in self._threads:
-            thread.start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
 
-    def give(self, target: Target, settings: RunSettings, *, requirements: Sequence[str] = (),
-             part: Part | None = None, whole: bool = False) -> Worker:
+    def give(self, target: Target, settings: RunSettings, requirements: Sequence[str], *,
+             whole: bool = False) -> Worker:
         """The job, credentials included, goes through the pipe: never the command line or environment.
-        A worker runs its Schemathesis part first (the coordinator waits for it), then its requirements."""
-        self.requirements, self.part = list(requirements), part
-        job = {"target": target.to_mapping(), "settings": asdict(settings), "requirements": self.requirements,
-               "part": asdict(part) if part else None, "whole": whole}
-        try:
-            self.process.stdin.write(json.dumps(job))
-            self.process.stdin.close()
-        except OSError:  # it died before its job: join() names the exit
-            pass
+        `requirements` are those it may be given (whole: those it runs, as one run of its own)."""
+        if whole:
+            self.requirements = list(requirements)
+        self._drainer.start()  # not before: a worker started after a thread could not be forked
+        self._reader.start()
+        job = {"target": target.to_mapping(), "settings": asdict(settings), "requirements": list(requirements),
+               "whole": whole}
+        self._send(job)
+        if whole:
+            self.end_input()
         return self
+
+    def _send(self, message: dict[str, Any]) -> None:
+        with self._input:
+            try:
+                self.process.stdin.write(json.dumps(message) + "\n")
+                self.process.stdin.flush()
+            except (OSError, ValueError):  # it died, or its input is closed: join() names the exit
+                pass
+
+    def end_input(self) -> None:
+        """No more units: a worker that asks again reads the end of its input."""
+        with self._input:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
 
     def _read(self) -> None:
         for line in self.process.stdout:
@@ -88,81 +209,132 @@ class Worker:
                 message = json.loads(line)
             except ValueError:
                 continue
-            if message.get("result"):
+            if message.get("next") and self.scheduler:
+                self.asked = True
+                unit = self.scheduler.take(self.index)
+                if unit is None:
+                    self.end_input()
+                else:
+                    index, work = unit
+                    body = {"part": asdict(work)} if isinstance(work, Part) else {"requirements": work}
+                    self._send({"unit": index} | body)
+            elif message.get("result"):
                 result = result_from(message["result"])
                 self.results[result.id] = result
                 self.on_result(result)
             elif "observed" in message:
                 self.observed, self.throttled = message["observed"], message["throttled"]
                 self.whole_run = PropertyRun.from_dict(message["run"]) if message.get("run") else None
-            elif "property" in message:
-                self.property_run = PropertyRun.from_dict(message["property"])
-                self._property_done.set()
+            elif "property" in message and self.scheduler:
+                self.scheduler.ran(message["unit"], PropertyRun.from_dict(message["property"]))
             elif message.get("problem"):
                 self.problem = message["problem"]
-
-        self._property_done.set()
+        code = self.process.wait()
+        self._drainer.join()
+        if code != 0 and not self.problem:
+            last = next((line for line in reversed(self._stderr) if line.strip()), "")
+            said = f": {last[:300]}" if last else ""
+            self.problem = self.redact(f"worker {self.index} exited with code {code}{said}")
+        if self.scheduler:
+            self.scheduler.lost(self.index, self.problem or "the worker sent no result")
 
     def _drain(self) -> None:
         for line in self.process.stderr:
             self._stderr = (self._stderr + [line.rstrip()])[-5:]
 
     def join(self) -> None:
-        code = self.process.wait()
-        for thread in self._threads:
-            thread.join()
-        if code != 0 and not self.problem:
-            last = next((line for line in reversed(self._stderr) if line.strip()), "")
-            said = f": {last[:300]}" if last else ""
-            self.problem = self.redact(f"worker {self.index} exited with code {code}{said}")
+        self.process.wait()
+        if self._reader.ident is not None:  # given a job
+            self._reader.join()
 
     def collected(self, catalogue: Catalogue, strict: bool,
                   report: Callable[[RequirementResult], None]) -> dict[str, RequirementResult]:
-        """Its results; a requirement it sent none for (it died) is an error naming why."""
+        """Its results; a requirement it took and sent none for (it died) is an error naming why."""
+        taken = self.scheduler.given(self.index) if self.scheduler else self.requirements
         results = dict(self.results)
-        for rid in self.requirements:
+        for rid in taken:
             if rid not in results:
                 outcome = TestOutcome(f"worker_{self.index}", "error", self.problem or "the worker sent no result")
                 results[rid] = grade(catalogue.get(rid), [outcome], strict)
                 report(results[rid])
         return results
 
-    def part_run(self) -> PropertyRun:
-        """The Schemathesis part this worker ran; a worker that failed reads as an unfinished run."""
-        self._property_done.wait()
-        if self.property_run is not None:
-            return self.property_run
-        self.join()  # it ended without one: its exit says why
-        return PropertyRun([Finding("error", "run", self.problem or "the worker sent no result", "")], 0,
-                           "0" * 64, 0.0, False)
-
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
 
 
-@dataclass(frozen=True)
-class Plan:
-    here: Part  # the Schemathesis part this process runs
-    elsewhere: tuple[Part, ...]  # a part for each worker of its own
-    targeted: int  # workers the targeted requirements are dealt to
-    with_targeted: Part | None = None  # a part the first targeted worker runs before its requirements
+def _start(siblings: Sequence[subprocess.Popen | Forked]) -> subprocess.Popen | Forked:
+    """A forked copy of this process when that is safe (no other thread runs here, and the worker is
+    the kit's own); else a new interpreter."""
+    if WORKER_COMMAND == DEFAULT_WORKER_COMMAND and hasattr(os, "fork") and threading.active_count() == 1:
+        return Forked([f.fileno() for sibling in siblings for f in (sibling.stdin, sibling.stdout, sibling.stderr)])
+    return subprocess.Popen(WORKER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
-def plan(workers: int, generating: bool, operations: tuple[str, ...] = ()) -> Plan:
-    """How N processes share a run. This one runs the whole-API requirements, examples and coverage;
-    with three processes fuzzing and stateful get a worker, from four each its own, and coverage is
-    split by operation (alternately, in document order) with the first targeted worker. The split
-    depends only on N and the document."""
-    helpers = workers - 1
-    if not generating or helpers < 2:
-        return Plan(Part(), (), max(helpers, 1))
-    if helpers == 2:
-        return Plan(Part(("examples", "coverage")), (Part(("fuzzing", "stateful")),), 1)
-    if len(operations) < 2:
-        return Plan(Part(("examples", "coverage")), (Part(("fuzzing",)), Part(("stateful",))), helpers - 2)
-    return Plan(Part(("examples", "coverage"), operations[0::2]), (Part(("fuzzing",)), Part(("stateful",))),
-                helpers - 2, Part(("coverage",), operations[1::2]))
+class Forked:
+    """A worker forked from this process, whose imports are done: a new interpreter would spend about
+    1 s of CPU on them, while the run waits for its workers. Only forked while no other thread runs
+    here (a fork copies the memory but not the threads, so a lock one of them held would stay held).
+    Offers what Worker uses of Popen."""
+
+    def __init__(self, theirs: list[int]) -> None:
+        """`theirs`: this process's ends of other workers' pipes (a copy left open in the child would
+        keep a worker's input from ever ending)."""
+        stdin, stdout, stderr = os.pipe(), os.pipe(), os.pipe()  # (read end, write end) each
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # what is buffered would otherwise be written by both
+        self.pid = os.fork()
+        if self.pid == 0:
+            _be_worker((stdin[0], stdout[1], stderr[1]), [stdin[1], stdout[0], stderr[0], *theirs])
+        for end in (stdin[0], stdout[1], stderr[1]):
+            os.close(end)
+        self.stdin, self.stdout, self.stderr = os.fdopen(stdin[1], "w"), os.fdopen(stdout[0]), os.fdopen(stderr[0])
+        self.returncode: int | None = None
+        self._waiting = threading.Lock()  # the reader and the coordinator both wait for it
+
+    def poll(self) -> int | None:
+        return self._wait(os.WNOHANG)
+
+    def wait(self) -> int:
+        code = self._wait(0)
+        assert code is not None
+        return code
+
+    def _wait(self, flags: int) -> int | None:
+        with self._waiting:
+            if self.returncode is None:
+                pid, status = os.waitpid(self.pid, flags)
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+            return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def _be_worker(streams: tuple[int, int, int], others: list[int]) -> NoReturn:
+    """In the forked child: its pipes' ends become its standard streams, the coordinator's ends of
+    every worker's pipes are closed, and it never returns to the coordinator's code. (Other files it
+    inherited stay open: closing them under the objects that own them could close a reused number.)"""
+    code = 1
+    try:
+        for end, standard in zip(streams, (0, 1, 2), strict=True):
+            os.dup2(end, standard)
+        for end in (*streams, *others):
+            os.close(end)
+        from conformance import worker
+        code = worker.main()
+    except BaseException:  # noqa: B036 - whatever it was, the coordinator reads it on stderr
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
 
 
 def result_to(result: RequirementResult) -> dict:
@@ -185,47 +357,44 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
             with lock:
                 progress(result)
 
-    shape = collect(target, settings, selected)  # requirement id -> tests, quiet, whole_api
-    quiet = {rid for rid, info in shape.items() if info["quiet"]}
-    home = {rid for rid, info in shape.items() if info["whole_api"]} - quiet
-    rest = {rid: info["tests"] for rid, info in shape.items() if rid not in quiet | home}
-    generating = bool(home) and settings.property_tests and settings.profile == "full"
-    split = plan(settings.workers, generating, tuple(specs.operations(specs.load_document(
-        catalogue.apis[target.api].document))))
-    shards = deal(rest, split.targeted)
-    if split.with_targeted and not shards:
-        shards = [[]]  # the coverage share still needs a worker
-    processes = 1 + len(split.elsewhere) + len(shards)
     # --max-rps is for the whole run: the processes running at once share it.
-    single = replace(settings, workers=1, max_rps=settings.max_rps / processes if settings.max_rps else None)
-
-    results: dict[str, RequirementResult] = {}
-    deadline = started + settings.deadline_s if settings.deadline_s else None
-
-    def left() -> RunSettings:  # the sub-runs start later; each gets what is left of the deadline
-        return replace(single, deadline_s=max(deadline - time.monotonic(), 0.001)) if deadline else single
-
+    each = replace(settings, max_rps=settings.max_rps / settings.workers if settings.max_rps else None)
     redact = Redactor(target.secrets())
-    spawned = [Worker(i + 1, redact, report) for i in range(processes - 1)]
+    scheduler = Scheduler()
+    ids = [r.id for r in catalogue.for_api(target.api) if selected(r.id)]
+    # Started first (forked from this process when that is safe): their collection overlaps this
+    # process's and the quiet requirements.
+    spawned: list[Worker] = []
+    for i in range(settings.workers - 1):
+        spawned.append(Worker(i + 1, redact, report, scheduler, spawned))
+    for worker in spawned:
+        worker.give(target, each, ids)
+    operations = specs.operations(specs.load_document(catalogue.apis[target.api].document))
+    plan = Units(take=scheduler.take, ran=scheduler.ran, opened=scheduler.open)
+
+    def collected(shape: dict[str, dict[str, Any]]) -> None:  # what this process's session collected
+        quiet = {rid for rid, info in shape.items() if info["quiet"]}
+        home = {rid for rid, info in shape.items() if info["whole_api"]} - quiet
+        targeted = {rid: (info["waits"], info["tests"]) for rid, info in shape.items() if rid not in quiet | home}
+        generating = bool(home) and settings.property_tests and settings.profile == "full"
+        plan.first, plan.keeps = frozenset(quiet), frozenset(home)
+        scheduler.fill(units(targeted, operations, settings.workers, generating, settings.max_examples))
+
     try:
-        if quiet:
-            results |= {r.id: r for r in run_here(target, left(), quiet.__contains__, report).results}
-        jobs = [(part, []) for part in split.elsewhere]
-        jobs += [(split.with_targeted if i == 0 else None, shard) for i, shard in enumerate(shards)]
-        workers = [worker.give(target, left(), requirements=shard, part=part)
-                   for worker, (part, shard) in zip(spawned, jobs, strict=True)]
-        sharing = [worker for worker in workers if worker.part is not None]
-        own = run_here(target, left(), home.__contains__, report, split.here,
-                       lambda: [worker.part_run() for worker in sharing])
+        own = run_units(target, each, selected, plan, report, scheduler.part_runs, collected)
         for worker in spawned:
+            worker.end_input()  # every unit is out: a worker that asks again is done
+            if not worker.asked:  # still starting (or stuck): it holds nothing, and nothing is left
+                worker.stop()
             worker.join()
     finally:
+        scheduler.close()
         for worker in spawned:
             worker.stop()
-    results |= {r.id: r for r in own.results}
-    for worker in workers:
+    results = {r.id: r for r in own.results}
+    for worker in spawned:
         results |= worker.collected(catalogue, settings.strict, report)
-    _add_observations(results, workers, catalogue, redact, target.api, settings.strict)
+    _add_observations(results, spawned, catalogue, redact, target.api, settings.strict)
     ordered = [results[r.id] for r in catalogue.for_api(target.api) if r.id in results]
     throttled = own.throttled + [wait for worker in spawned for wait in worker.throttled]
     return RunResult(target.api, verdict(ordered), ordered, round(time.monotonic() - started, 3), own.property_run,
@@ -256,8 +425,7 @@ class Elsewhere:
         self.catalogue = load_catalogue()
         self.started = time.monotonic()
         ids = [r.id for r in self.catalogue.for_api(target.api) if selected(r.id)]
-        self.worker = Worker(1, Redactor(target.secrets()), progress).give(target, settings, requirements=ids,
-                                                                           whole=True)
+        self.worker = Worker(1, Redactor(target.secrets()), progress).give(target, settings, ids, whole=True)
 
     def result(self) -> RunResult:
         try:

@@ -1,6 +1,9 @@
-"""A `--workers` process: reads its job (target, settings, requirement ids, a share of the
-Schemathesis run) from stdin; runs the share, then the requirements; writes one JSON line per
-result, then what its observer saw and how often it was throttled (parallel.py)."""
+"""A `--workers` process (parallel.py). Its first line on stdin is the job: target, settings and the
+requirement ids it may be given. It collects the suite, then asks for units ({"next": true} on
+stdout) and runs each as it is answered ({"unit": i, "part": ...} or {"unit": i, "requirements":
+[...]}) until its input ends. It writes one JSON line per requirement result and per part's run,
+and last what its observer saw and how often it was throttled. A whole API's run
+(`"whole": true`) is one run of its own instead, which may share itself out again."""
 
 from __future__ import annotations
 
@@ -8,33 +11,51 @@ import json
 import os
 import sys
 
-from conformance.engine import SuiteBroken, run_here, run_suite
-from conformance.http import Redactor
+from conformance.engine import SuiteBroken, Unit, Units, run_suite, run_units
 from conformance.parallel import result_to
-from conformance.suite.property import Part, run_schemathesis
+from conformance.suite.property import Part, preload
 from conformance.target import RunSettings, Target
 
 
 def main() -> int:
-    job = json.loads(sys.stdin.read())
+    # The protocol owns the real stdin and stdout (pytest's capture replaces sys.stdin and sys.stdout);
+    # anything else printed goes to stderr.
+    inp = os.fdopen(os.dup(sys.stdin.fileno()), "r")
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
-    sys.stdout = sys.stderr  # the protocol owns the real stdout; anything else printed goes to stderr
+    sys.stdout = sys.stderr
+    job = json.loads(inp.readline())
 
     def send(message: dict) -> None:
         out.write(json.dumps(message) + "\n")
 
+    preloaded = False
+
+    def take() -> Unit | None:
+        nonlocal preloaded
+        send({"next": True})
+        if not preloaded:  # while the first answer may still be waiting for the quiet requirements
+            preload()
+            preloaded = True
+        line = inp.readline()
+        if not line:  # the end of its input: no more units
+            return None
+        unit = json.loads(line)
+        if "part" in unit:
+            operations = unit["part"]["operations"]
+            return unit["unit"], Part(tuple(unit["part"]["phases"]), None if operations is None else tuple(operations),
+                                      tuple(unit["part"]["share"]))
+        return unit["unit"], list(unit["requirements"])
+
     target = Target.from_mapping(job["target"])
     settings = RunSettings(**job["settings"])
-    if job["part"]:  # a share of the Schemathesis run, for the coordinator's whole-API requirements
-        operations = job["part"]["operations"]
-        part = Part(tuple(job["part"]["phases"]), None if operations is None else tuple(operations))
-        send({"property": run_schemathesis(target, settings, Redactor(target.secrets()), part).to_dict()})
-    if not job["requirements"]:
-        return 0
     wanted = set(job["requirements"])
-    run = run_suite if job["whole"] else run_here  # a whole API's run may share itself out again
+    progress = lambda r: send({"result": result_to(r)})  # noqa: E731
     try:
-        result = run(target, settings, wanted.__contains__, lambda r: send({"result": result_to(r)}))
+        if job["whole"]:
+            result = run_suite(target, settings, wanted.__contains__, progress)
+        else:
+            units = Units(take, lambda index, run: send({"unit": index, "property": run.to_dict()}))
+            result = run_units(target, settings, wanted.__contains__, units, progress)
     except SuiteBroken as exc:
         send({"problem": f"the suite could not run: {exc}"})
         return 1

@@ -1,10 +1,15 @@
-"""`--workers N`: the same verdicts as one process, every answer still judged, and a worker that
-dies makes its requirements undecided, not lost."""
+"""`--workers N`: units handed out longest first and to free workers first, the same verdicts as
+one process, every answer still judged, and a worker that dies makes what it took undecided, not lost."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+import threading
+import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +17,7 @@ import pytest
 from conformance import parallel
 from conformance.engine import RunResult, run_suite, selector
 from conformance.reference.common import ServerOptions
-from conformance.reference.runner import ReferenceServer
+from conformance.reference.runner import ReferenceServer, write_target_config
 from conformance.suite.property import Part
 from conformance.target import RunSettings, Target
 
@@ -29,22 +34,48 @@ def run(settings: RunSettings, only: list[str] | None = None, **options: Any) ->
         return run_suite(target, settings, selector(only))
 
 
-def test_deal_balances_by_tests() -> None:
-    """Deals weighted requirement ids to two shards; expects each id once and loads 5 and 4."""
-    shards = parallel.deal({"A": 4, "B": 3, "C": 1, "D": 1}, 2)
-    assert sorted(sum(shards, [])) == ["A", "B", "C", "D"]
-    assert sorted(sum({"A": 4, "B": 3, "C": 1, "D": 1}[r] for r in shard) for shard in shards) == [4, 5]
+def test_units_put_the_longest_first_and_slice_the_stateful_phase() -> None:
+    """Lists the units of a 4-process run over operations a and b, with requirement R1 (one test),
+    R2 (three tests) and W (one test that waits a set time). Expects two stateful slices, then
+    examples and coverage per operation, fuzzing per operation, then W, R2, R1; without generated
+    cases, the requirements only."""
+    targeted = {"R1": (False, 1), "R2": (False, 3), "W": (True, 1)}
+    assert parallel.units(targeted, ["a", "b"], 4, True, 25) == [
+        Part(("stateful",), share=(0, 2)), Part(("stateful",), share=(1, 2)),
+        Part(("examples", "coverage"), ("a",)), Part(("examples", "coverage"), ("b",)),
+        Part(("fuzzing",), ("a",)), Part(("fuzzing",), ("b",)), ["W"], ["R2"], ["R1"]]
+    assert parallel.units(targeted, ["a"], 4, False, 25) == [["W"], ["R2"], ["R1"]]
+    assert parallel.units({}, ["a"], 9, True, 3)[:4] == [Part(("stateful",), share=(i, 3)) for i in range(3)] + [
+        Part(("examples", "coverage"), ("a",))]  # never more slices than scenarios
 
 
-def test_plan_gives_schemathesis_parts_their_own_workers_only_when_there_are_enough() -> None:
-    """Plans 2, 3 and 4 processes with Schemathesis selected (operations a, b, c), and 4 without it."""
-    ops = ("a", "b", "c")
-    assert parallel.plan(2, True, ops) == parallel.Plan(Part(), (), 1)
-    assert parallel.plan(3, True, ops).elsewhere == (Part(("fuzzing", "stateful")),)
-    assert parallel.plan(4, True, ops) == parallel.Plan(Part(("examples", "coverage"), ("a", "c")),
-                                                        (Part(("fuzzing",)), Part(("stateful",))), 1,
-                                                        Part(("coverage",), ("b",)))
-    assert parallel.plan(4, False, ops) == parallel.Plan(Part(), (), 3)
+def test_stateful_slices_share_the_budget_each_with_a_seed_of_its_own() -> None:
+    """Slices a budget of 25 scenarios three ways; expects 9 + 8 + 8, the first slice with the run's
+    seed and the others with seeds of their own; the whole phase keeps budget and seed."""
+    slices = [Part(("stateful",), share=(i, 3)) for i in range(3)]
+    assert [s.scenarios(25) for s in slices] == [9, 8, 8]
+    assert slices[0].seed(7) == 7 and len({s.seed(7) for s in slices}) == 3
+    assert (Part().scenarios(25), Part().seed(7)) == (25, 7)
+
+
+def test_a_free_worker_is_served_before_this_process() -> None:
+    """Opens a scheduler with two units and one worker waiting. Expects the worker to get the first
+    unit, this process the second, then None for both; a part the worker took and never finished
+    reads as a run that could not finish, naming why."""
+    scheduler = parallel.Scheduler()
+    scheduler.expect(1)
+    scheduler.fill([Part(("fuzzing",), ("a",)), ["R1"]])
+    got: list[Any] = []
+    worker = threading.Thread(target=lambda: got.append(scheduler.take(1)))
+    worker.start()
+    time.sleep(0.2)  # the worker is waiting before the run opens
+    scheduler.open()
+    worker.join(5)
+    assert got == [(0, Part(("fuzzing",), ("a",)))]
+    assert scheduler.take() == (1, ["R1"]) and scheduler.take() is None and scheduler.take(1) is None
+    scheduler.lost(1, "worker 1 exited with code 4")
+    [run] = scheduler.part_runs()
+    assert run.findings[0].title == "worker 1 exited with code 4" and scheduler.given(1) == []
 
 
 @pytest.mark.parametrize("api", ["triport", "teos"])
@@ -73,15 +104,38 @@ def test_answers_a_worker_saw_are_judged_by_the_whole_api_requirement(monkeypatc
 
 
 def test_a_worker_that_dies_leaves_its_requirements_undecided(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Replaces the worker with a process that exits 4 after one line on stderr.
-    Expects its requirements as errors naming the exit and that line, the rest decided here."""
+    """Replaces the worker with a process that takes a unit, then exits 4 after one line on stderr.
+    Expects the requirement it took as an error naming the exit and that line, the rest decided here."""
     # It prints the job it was given (credentials included) before it dies: none of that may show.
     monkeypatch.setattr(parallel, "WORKER_COMMAND",
-                        [sys.executable, "-c", "import sys; job = sys.stdin.read(); "
-                         "sys.stderr.write('worker fell over: ' + job[:250] + '\\n'); sys.exit(4)"])
+                        [sys.executable, "-c", "import sys; job = sys.stdin.readline(); print('{\"next\": 1}', "
+                         "flush=True); sys.stdin.readline(); sys.stderr.write('worker fell over: ' + job[:250] + "
+                         "'\\n'); sys.exit(4)"])
     result = run(replace(SETTINGS, workers=2, property_tests=False),
                  ["TRIPORT-CANCEL-02", "TRIPORT-SCHEMA-01"])
     cancel = result.get("TRIPORT-CANCEL-02")
     assert cancel.outcome == "error" and cancel.reason.startswith("worker 1 exited with code 4: worker fell over")
     assert "<redacted>" in cancel.reason and not any(secret in cancel.reason for secret in secrets)
     assert result.get("TRIPORT-SCHEMA-01").outcome == "pass" and result.verdict == "error"
+
+
+def test_workers_forked_from_a_cli_process_decide_what_they_take(tmp_path: Path) -> None:
+    """Runs `conformance run --workers 3` as a process of its own, which runs no other thread, so
+    its workers are forked copies of it, against a reference whose cancel answers 200. Expects exit
+    1, CANCEL-01 (204 expected) and SCHEMA-01 (200 undocumented) failed, every selected requirement
+    decided (none an error), and no credential in its output or reports."""
+    with ReferenceServer(ServerOptions(api="triport", faults=frozenset({"cancel-200"}))) as server:
+        config = tmp_path / "target.toml"
+        write_target_config(config, server.target_config())
+        done = subprocess.run([sys.executable, "-m", "conformance", "run", "--config", str(config), "--workers", "3",
+                               "--only", "TRIPORT-CANCEL-0[1-4]", "--only", "TRIPORT-SCHEMA-01", "--max-examples", "3",
+                               "--timeout", "3", "--report-dir", str(tmp_path / "out")],
+                              capture_output=True, text=True, timeout=300, check=False)
+        secrets = list(server.target_config()["credentials"].values())
+    assert done.returncode == 1, done.stderr[-500:]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    outcomes = {r["id"]: r["outcome"] for r in report["requirements"]}
+    assert len(outcomes) == 5 and "error" not in outcomes.values()
+    assert outcomes["TRIPORT-CANCEL-01"] == outcomes["TRIPORT-SCHEMA-01"] == "fail"
+    written = done.stdout + done.stderr + "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+    assert not [secret for secret in secrets if secret in written]

@@ -27,7 +27,7 @@ def client(target: Target, settings: RunSettings, redact: Redactor, record: Call
 @pytest.fixture(scope="session")
 def findings(target: Target, settings: RunSettings, redact: Redactor, provision: Any,
              time_left: Callable[[], float | None],
-             property_plan: tuple[Part, Callable[[], list[PropertyRun]]],
+             property_plan: tuple[Part | None, Callable[[], list[PropertyRun]]],
              note_property_run: Callable[[PropertyRun], None]) -> list[Finding] | None:
     """One Schemathesis run (all phases, within budget), shared by every whole-API test; None when
     the run switched property-based tests off (the targeted answers are still judged). Under
@@ -41,7 +41,8 @@ def findings(target: Target, settings: RunSettings, redact: Redactor, provision:
     left = time_left()
     if left is not None:  # what is left of the run's deadline, which caps Schemathesis too
         settings = replace(settings, deadline_s=left)
-    run = PropertyRun.merge([run_schemathesis(target, settings, redact, part), *other_parts()])
+    here = [run_schemathesis(target, settings, redact, part)] if part is not None else []
+    run = PropertyRun.merge(here + other_parts())
     provision.created.extend(("primary", invoice_id) for invoice_id in run.created)
     note_property_run(run)
     return run.findings

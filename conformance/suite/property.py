@@ -8,15 +8,19 @@ the targeted ones.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+import os
+import pkgutil
 import random
 import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import hypothesis.configuration as hypothesis_configuration
@@ -197,7 +201,8 @@ def after_call(context: Any, case: Any, response: Any) -> None:
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
-def _config(target: Target, settings: RunSettings, phases: tuple[str, ...] = PHASES) -> SchemathesisConfig:
+def _config(target: Target, settings: RunSettings, part: Part) -> SchemathesisConfig:
+    phases = part.phases
     if target.api == "triport":
         auth = {"nlSession": {"api_key": target.credential("session")}}
     else:
@@ -210,7 +215,7 @@ def _config(target: Target, settings: RunSettings, phases: tuple[str, ...] = PHA
         # cases depend on the target's speed. The case count decides; run_schemathesis enforces the ceiling.
         # One thread: several make the cases' order (and the stateful phase) vary, and CPython 3.11's
         # compiler is not thread-safe (seen here: "AST constructor recursion depth mismatch").
-        "base-url": target.base_url, "seed": settings.seed, "workers": 1,
+        "base-url": target.base_url, "seed": part.seed(settings.seed), "workers": 1,
         "request-timeout": settings.timeout_s, "auth": {"openapi": auth}, "checks": checks,
         # Redirects are answers to judge, never followed (as in the targeted tests).
         "tls-verify": settings.tls_verify, "max-redirects": 0,
@@ -221,7 +226,8 @@ def _config(target: Target, settings: RunSettings, phases: tuple[str, ...] = PHA
         "generation": {"max-examples": settings.max_examples, "database": "none"},
         # Declared links only: inferred ones (list -> cancel) would touch invoices the run did not create.
         "phases": {name: {"enabled": name in phases} for name in PHASES}
-        | {"stateful": {"enabled": "stateful" in phases, "inference": {"algorithms": []}}},
+        | {"stateful": {"enabled": "stateful" in phases, "inference": {"algorithms": []},
+                        "generation": {"max-examples": part.scenarios(settings.max_examples)}}},
     })
 
 
@@ -252,16 +258,30 @@ class PropertyRun:
             return parts[0]
         digest = hashlib.sha256("".join(part.digest for part in parts).encode()).hexdigest()
         return cls([f for part in parts for f in part.findings], sum(part.cases for part in parts), digest,
-                   max(part.duration_s for part in parts), any(part.cut for part in parts),
+                   max((part.duration_s for part in parts), default=0.0), any(part.cut for part in parts),
                    tuple(i for part in parts for i in part.created))
 
 
 @dataclass(frozen=True)
 class Part:
-    """A share of the Schemathesis run: some phases, for some operations (None: all of them)."""
+    """A share of the Schemathesis run: some phases, for some operations (None: all of them).
+    The stateful phase is one state machine over all operations, so under --workers its scenario
+    budget is split instead: share (i, k) runs the i-th of k near-equal slices of `max_examples`
+    scenarios, each slice from a seed of its own (slices with one seed would repeat each other)."""
 
     phases: tuple[str, ...] = PHASES
     operations: tuple[str, ...] | None = None
+    share: tuple[int, int] = (0, 1)
+
+    def scenarios(self, budget: int) -> int:
+        index, shares = self.share
+        return budget // shares + (1 if index < budget % shares else 0)
+
+    def seed(self, seed: int) -> int:
+        index, shares = self.share
+        if index == 0:
+            return seed  # the whole run, or the first slice: the run's own seed
+        return int.from_bytes(hashlib.sha256(f"{seed}/{index}/{shares}".encode()).digest()[:4], "big")
 
 
 ALL = Part()  # the whole run: every phase, every operation
@@ -271,9 +291,10 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
     """The part's phases (by default all: examples, coverage, fuzzing, stateful), each for
     `max_examples` cases per operation; stopped at `max_time_s` if it is still running then."""
     schema = schemathesis.openapi.from_path(specs.spec_dir() / f"{target.api}.openapi.yaml",
-                                            config=_config(target, settings, part.phases))
+                                            config=_config(target, settings, part))
     if part.operations is not None:
         schema = schema.include(operation_id=list(part.operations))
+    _no_local_constants()
     _Active.guard = OwnershipGuard(target.api, settings.seed)
     _Active.digest = CaseDigest(target.secrets())
     started = time.monotonic()
@@ -289,7 +310,7 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
     ceiling.daemon = True
     ceiling.start()
     try:
-        with _private_hypothesis_home():
+        with _hypothesis_home():
             findings = _collect(stream, redact)
         return PropertyRun(findings, _Active.digest.cases, _Active.digest.hexdigest,
                            round(time.monotonic() - started, 3), reached.is_set(), tuple(_Active.guard.owned))
@@ -298,11 +319,49 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
         _Active.guard = _Active.digest = None
 
 
+def _no_local_constants() -> None:
+    """Hypothesis also draws "local constants": literals from the source of every loaded module that
+    is not installed in site-packages. Here those are the kit's own modules, reference servers
+    included: the cases would lean on our reference's literals, and would change with how the kit
+    is installed and which of its modules a run has loaded (measured: a TEOS run's digest changed
+    when the Triport reference was also loaded). Cases come from the document and the seed only.
+    Hypothesis has no setting for this; if its internals move, the digest tests say so."""
+    providers = importlib.import_module("hypothesis.internal.conjecture.providers")
+    if hasattr(providers, "is_local_module_file") and hasattr(providers, "_local_constants"):
+        providers.is_local_module_file = lambda path: False
+        for kind in ("integers", "floats", "bytes", "strings"):  # what was collected before this run
+            getattr(providers._local_constants, kind).clear()
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
+def preload() -> None:
+    """Imports what a Schemathesis run imports on first use (about 0.3 s of CPU): a --workers process
+    does it while it waits for its first unit, which then starts that much sooner."""
+    for package in ("schemathesis.engine", "schemathesis.generation", "schemathesis.specs.openapi"):
+        for module in pkgutil.walk_packages(importlib.import_module(package).__path__, f"{package}."):
+            with suppress(ImportError):  # an optional dependency it lacks: a run would not need it either
+                importlib.import_module(module.name)
+    importlib.import_module("hypothesis.stateful")
+
+
+def cache_dir() -> Path:
+    """What the kit can derive again and keeps between runs: Hypothesis' Unicode tables, which cost
+    about 3 s of CPU to compute in every process that lacks them. Never the working directory."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conformance-kit" / "hypothesis"
+
+
 @contextmanager
-def _private_hypothesis_home() -> Iterator[None]:
-    """Hypothesis keeps a folder in the working directory; a run must write nothing there."""
+def _hypothesis_home() -> Iterator[None]:
+    """Hypothesis keeps its folder in the working directory, where a run must write nothing: it is
+    pointed at the kit's cache (no example database is used, so only derived tables are kept there),
+    or at a temporary folder if that cannot be created."""
     previous = getattr(hypothesis_configuration, "__hypothesis_home_directory", None)
-    with tempfile.TemporaryDirectory(prefix="conformance-hypothesis-") as home:
+    with tempfile.TemporaryDirectory(prefix="conformance-hypothesis-") as scratch:
+        home = cache_dir()
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            home = Path(scratch)
         hypothesis_configuration.set_hypothesis_home_dir(home)
         try:
             yield

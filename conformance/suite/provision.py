@@ -18,6 +18,9 @@ class BaseProvisioner:
 
     def __init__(self, api: Any):
         self.api, self.created = api, []
+        # The tidy-up at the end is on the run's critical path: under --workers it may use the
+        # connections all the run's processes could (the target has seen that many at once already).
+        self.tidy_threads = api.settings.concurrency * api.settings.workers
 
     def new(self, who: str = "primary") -> str:
         """A fresh open invoice of `who`, remembered for the tidy-up; profile safe creates none."""
@@ -36,6 +39,6 @@ class BaseProvisioner:
             except (CheckFailed, RuntimeError):  # best effort: a broken target must not hide the results
                 return False
 
-        with ThreadPoolExecutor(self.api.settings.concurrency) as pool:
+        with ThreadPoolExecutor(self.tidy_threads) as pool:
             flags = list(pool.map(is_open, self.created))
         return [item for item, flag in zip(self.created, flags, strict=True) if flag]

@@ -1,8 +1,11 @@
 """The Schemathesis run is decided by its seed and case budget: the same seed sends the same cases
-(shown by the run's digest), another seed sends others, and the time ceiling only ever cuts it short."""
+(shown by the run's digest), whatever else the process has loaded; another seed sends others, and
+the time ceiling only ever cuts it short."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -59,3 +62,34 @@ def test_digest_ignores_assigned_ids_and_credentials_but_not_what_was_generated(
     generated = _digest("inv_bbbbbbbbbbbb", "tok-two", sent_id="inv_cccccccccccc")
     assert one == two
     assert generated != two
+
+
+# A run in a fresh process: which of the kit's modules are loaded is then up to the arguments.
+LOADED = """
+import sys
+import conformance.suite.property as prop
+from conformance.reference.common import ServerOptions
+from conformance.reference.runner import ReferenceServer
+from conformance.target import RunSettings, Target
+if "keep-local-constants" in sys.argv:
+    prop._no_local_constants = lambda: None
+if "also-triport" in sys.argv:
+    import conformance.reference.triport
+with ReferenceServer(ServerOptions(api="teos")) as server:
+    target = Target.from_mapping(server.target_config())
+    print(prop.run_schemathesis(target, RunSettings(timeout_s=3, max_examples=3), str).digest)
+"""
+
+
+def _digest_in_process(*flags: str) -> str:
+    done = subprocess.run([sys.executable, "-c", LOADED, *flags], capture_output=True, text=True, timeout=120,
+                          check=True)
+    return done.stdout.split()[-1]
+
+
+def test_the_cases_do_not_depend_on_which_modules_are_loaded() -> None:
+    """Runs TEOS' Schemathesis at seed 0 in fresh processes, with and without the Triport reference
+    module loaded. Expects the same digest. Negative control: with Hypothesis' local constants (the
+    literals of loaded non-installed modules) left on, the two runs send different cases."""
+    assert _digest_in_process() == _digest_in_process("also-triport")
+    assert _digest_in_process("keep-local-constants") != _digest_in_process("keep-local-constants", "also-triport")

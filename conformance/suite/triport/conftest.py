@@ -97,7 +97,7 @@ class Provisioner(BaseProvisioner):
             except CheckFailed:  # best effort: a broken target must not hide the run's results
                 pass
 
-        with ThreadPoolExecutor(self.api.settings.concurrency) as pool:
+        with ThreadPoolExecutor(self.tidy_threads) as pool:
             list(pool.map(cancel, self.still_open()))
 
 

@@ -15,6 +15,7 @@ requirement = pytest.mark.requirement
 
 
 @requirement("TRIPORT-EVENTS-01")
+@pytest.mark.waits
 def test_triport_events_01_subscription_starts_with_a_snapshot(triport: Triport, provision: Provisioner,
                                                                settings: RunSettings) -> None:
     """Subscribes to an own pending invoice.
