@@ -71,6 +71,7 @@ class Scheduler:
         self._waiting = 0  # workers waiting for a unit
         self._starting: set[int] = set()  # workers that have not asked for their first unit yet
         self._given: dict[int, list[int]] = {}  # worker -> the units it took
+        self._gone: set[int] = set()  # workers whose process has ended
         self._runs: dict[int, PropertyRun] = {}
 
     def expect(self, worker: int) -> None:
@@ -99,7 +100,7 @@ class Scheduler:
 
             def ready() -> bool:
                 mine = worker is not None or not (self._waiting or self._starting)
-                return self._closed or (self._open and (self._next >= len(self._work) or mine))
+                return self._closed or worker in self._gone or (self._open and (self._next >= len(self._work) or mine))
             try:
                 if worker is None and not self._changed.wait_for(ready, timeout=STARTUP_GRACE_S):
                     self._starting.clear()  # still starting after the grace: serve them when they ask
@@ -108,7 +109,7 @@ class Scheduler:
                 if worker is not None:
                     self._waiting -= 1
                 self._changed.notify_all()
-            if self._closed or self._next >= len(self._work):
+            if self._closed or worker in self._gone or self._next >= len(self._work):
                 return None
             index, self._next = self._next, self._next + 1
             if worker is not None:
@@ -126,10 +127,17 @@ class Scheduler:
             self._runs[index] = run
             self._changed.notify_all()
 
+    def gone(self, worker: int) -> None:
+        """A worker's process ended: it is given nothing more (not even what it asked for before)."""
+        with self._changed:
+            self._gone.add(worker)
+            self._starting.discard(worker)
+            self._changed.notify_all()
+
     def lost(self, worker: int, problem: str) -> None:
         """A worker ended: the parts it took and did not finish are runs that could not finish."""
+        self.gone(worker)
         with self._changed:
-            self._starting.discard(worker)
             for index in self._given.get(worker, []):
                 if isinstance(self._work[index], Part) and index not in self._runs:
                     self._runs[index] = PropertyRun([Finding("error", "run", problem, "")], 0, "0" * 64, 0.0, False)
@@ -241,6 +249,8 @@ class Worker:
     def _drain(self) -> None:
         for line in self.process.stderr:
             self._stderr = (self._stderr + [line.rstrip()])[-5:]
+        if self.scheduler:  # its stderr ended with it: a unit it asked for would be lost with it
+            self.scheduler.gone(self.index)
 
     def join(self) -> None:
         self.process.wait()

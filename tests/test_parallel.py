@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -59,20 +58,22 @@ def test_stateful_slices_share_the_budget_each_with_a_seed_of_its_own() -> None:
 
 
 def test_a_free_worker_is_served_before_this_process() -> None:
-    """Opens a scheduler with two units and one worker waiting. Expects the worker to get the first
-    unit, this process the second, then None for both; a part the worker took and never finished
-    reads as a run that could not finish, naming why."""
+    """Asks a scheduler of two units for one, from an expected worker and from this process at once,
+    then opens it. Expects the worker to get the first unit and this process the second, then None
+    for both; a part the worker took and never finished reads as a run that could not finish."""
     scheduler = parallel.Scheduler()
     scheduler.expect(1)
     scheduler.fill([Part(("fuzzing",), ("a",)), ["R1"]])
-    got: list[Any] = []
-    worker = threading.Thread(target=lambda: got.append(scheduler.take(1)))
-    worker.start()
-    time.sleep(0.2)  # the worker is waiting before the run opens
+    got: dict[str, Any] = {}
+    askers = [threading.Thread(target=lambda: got.update(worker=scheduler.take(1))),
+              threading.Thread(target=lambda: got.update(home=scheduler.take()))]
+    for asker in askers:
+        asker.start()
     scheduler.open()
-    worker.join(5)
-    assert got == [(0, Part(("fuzzing",), ("a",)))]
-    assert scheduler.take() == (1, ["R1"]) and scheduler.take() is None and scheduler.take(1) is None
+    for asker in askers:
+        asker.join(5)
+    assert got == {"worker": (0, Part(("fuzzing",), ("a",))), "home": (1, ["R1"])}
+    assert scheduler.take() is None and scheduler.take(1) is None
     scheduler.lost(1, "worker 1 exited with code 4")
     [run] = scheduler.part_runs()
     assert run.findings[0].title == "worker 1 exited with code 4" and scheduler.given(1) == []
