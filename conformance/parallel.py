@@ -275,9 +275,11 @@ class Worker:
 
 
 def _start(siblings: Sequence[subprocess.Popen | Forked]) -> subprocess.Popen | Forked:
-    """A forked copy of this process when that is safe (no other thread runs here, and the worker is
-    the kit's own); else a new interpreter."""
-    if WORKER_COMMAND == DEFAULT_WORKER_COMMAND and hasattr(os, "fork") and threading.active_count() == 1:
+    """A forked copy of this process when that is safe: on Linux (macOS' system libraries may not
+    survive a fork without exec), with no other thread running here, and for the kit's own worker.
+    Else a new interpreter."""
+    if (WORKER_COMMAND == DEFAULT_WORKER_COMMAND and sys.platform.startswith("linux")
+            and threading.active_count() == 1):
         return Forked([f.fileno() for sibling in siblings for f in (sibling.stdin, sibling.stdout, sibling.stderr)])
     return subprocess.Popen(WORKER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
