@@ -251,11 +251,8 @@ class UnitLoop:
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         if session.testsfailed:  # collection errors: as pytest's own loop, run nothing (engine: SuiteBroken)
             raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
-        by_requirement: dict[str, list[pytest.Item]] = {}
-        for item in session.items:
-            by_requirement.setdefault(requirement_of(item), []).append(item)
 
-        def items(ids: frozenset[str] | list[str]) -> list[pytest.Item]:
+        def items(ids: frozenset[str] | list[str]) -> list[pytest.Item]:  # in the order they were collected
             return [item for item in session.items if requirement_of(item) in ids]
 
         self._run(session, items(self.units.first))
@@ -268,7 +265,7 @@ class UnitLoop:
                 settings = replace(self.suite._settings, deadline_s=self.suite.remaining_s())
                 self.units.ran(index, run_schemathesis(self.suite._target, settings, self.suite._redact, work))
             else:
-                self._run(session, [item for rid in work for item in by_requirement.get(rid, [])])
+                self._run(session, items(work))
         self._run(session, [item for item in kept if item.get_closest_marker("whole_api") is not None])
         return True
 

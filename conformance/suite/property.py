@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -356,12 +356,12 @@ def _hypothesis_home() -> Iterator[None]:
     pointed at the kit's cache (no example database is used, so only derived tables are kept there),
     or at a temporary folder if that cannot be created."""
     previous = getattr(hypothesis_configuration, "__hypothesis_home_directory", None)
-    with tempfile.TemporaryDirectory(prefix="conformance-hypothesis-") as scratch:
+    with ExitStack() as scratch:
         home = cache_dir()
         try:
             home.mkdir(parents=True, exist_ok=True)
         except OSError:
-            home = Path(scratch)
+            home = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="conformance-hypothesis-")))
         hypothesis_configuration.set_hypothesis_home_dir(home)
         try:
             yield

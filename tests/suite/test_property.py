@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -93,3 +94,17 @@ def test_the_cases_do_not_depend_on_which_modules_are_loaded() -> None:
     literals of loaded non-installed modules) left on, the two runs send different cases."""
     assert _digest_in_process() == _digest_in_process("also-triport")
     assert _digest_in_process("keep-local-constants") != _digest_in_process("keep-local-constants", "also-triport")
+
+
+def test_a_run_without_a_usable_cache_still_writes_nothing_where_it_runs(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs Schemathesis from an empty folder with the cache's parent a file (so no cache folder can
+    be made). Expects the run to finish (Hypothesis kept in a temporary folder instead) and the
+    working folder still empty."""
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    run = generate("teos", seed=3, max_examples=1)
+    assert run.cases > 0 and not run.cut
+    assert list((tmp_path / "work").iterdir()) == []
