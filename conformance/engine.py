@@ -127,6 +127,18 @@ class SuitePlugin:
                 info[marker] = info[marker] or item.get_closest_marker(marker) is not None
         self.collected(self.shape)
 
+    def graded(self, requirements: list[Requirement]) -> list[RequirementResult]:
+        """Each requirement graded on its tests' outcomes. A test that never reported (the session
+        stopped early: Ctrl-C) is an error, so a requirement is never passed on part of its tests."""
+        results = []
+        for requirement in requirements:
+            tests = list(self.outcomes.get(requirement.id, []))
+            if self._remaining.get(requirement.id, 0) > 0:
+                tests.append(TestOutcome("not_run", "error",
+                                         f"{self._remaining[requirement.id]} test(s) did not run: the run was stopped"))
+            results.append(grade(requirement, tests, self._settings.strict))
+        return results
+
     def _skip_reason(self, requirement: Requirement, item: pytest.Item) -> str | None:
         missing = [need for need in requirement.needs if not self._target.has(need)]
         if missing:
@@ -290,8 +302,7 @@ def run_units(target: Target, settings: RunSettings, selected: Callable[[str], b
     plugin.part, plugin.other_parts, plugin.collected = None, all_parts, collected
     started = time.monotonic()
     _pytest(plugin, target.api, plugins=[UnitLoop(plugin, units)])
-    results = [grade(r, plugin.outcomes[r.id], settings.strict) for r in catalogue.for_api(target.api)
-               if r.id in plugin.outcomes]  # those this process ran
+    results = plugin.graded([r for r in catalogue.for_api(target.api) if r.id in plugin.outcomes])  # those it began
     return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run,
                      observed_by(plugin._observer), plugin.throttled)
 
@@ -313,7 +324,6 @@ def run_here(target: Target, settings: RunSettings, selected: Callable[[str], bo
     plugin = SuitePlugin(target, settings, catalogue, selected, progress)
     started = time.monotonic()
     _pytest(plugin, target.api)
-    requirements = [r for r in catalogue.for_api(target.api) if selected(r.id)]
-    results = [grade(r, plugin.outcomes.get(r.id, []), settings.strict) for r in requirements]
+    results = plugin.graded([r for r in catalogue.for_api(target.api) if selected(r.id)])
     return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run,
                      observed_by(plugin._observer), plugin.throttled)

@@ -394,6 +394,7 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
 
     try:
         own = run_units(target, each, selected, plan, report, scheduler.part_runs, collected)
+        scheduler.close()  # all handed out already, unless this session was interrupted: then nothing more
         for worker in spawned:
             worker.end_input()  # every unit is out: a worker that asks again is done
             if not worker.asked:  # still starting (or stuck): it holds nothing, and nothing is left
@@ -407,7 +408,9 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
     for worker in spawned:
         results |= worker.collected(catalogue, settings.strict, report)
     _add_observations(results, spawned, catalogue, redact, target.api, settings.strict)
-    ordered = [results[r.id] for r in catalogue.for_api(target.api) if r.id in results]
+    # A selected requirement nobody ran (the run was stopped) is undecided, never left out.
+    ordered = [results.get(r.id) or grade(r, [], settings.strict) for r in catalogue.for_api(target.api)
+               if selected(r.id)]
     throttled = own.throttled + [wait for worker in spawned for wait in worker.throttled]
     return RunResult(target.api, verdict(ordered), ordered, round(time.monotonic() - started, 3), own.property_run,
                      throttled=throttled)

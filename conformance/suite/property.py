@@ -311,7 +311,11 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
     ceiling.start()
     try:
         with _hypothesis_home():
-            findings = _collect(stream, redact)
+            findings, interrupted = _collect(stream, redact)
+        if interrupted and not reached.is_set():
+            # Schemathesis caught the user's Ctrl-C and wound down quietly: a run cut short by the user
+            # must stop the run (as pytest stops on it), not pass on what it had sent so far.
+            raise KeyboardInterrupt
         return PropertyRun(findings, _Active.digest.cases, _Active.digest.hexdigest,
                            round(time.monotonic() - started, 3), reached.is_set(), tuple(_Active.guard.owned))
     finally:
@@ -369,10 +373,14 @@ def _hypothesis_home() -> Iterator[None]:
             hypothesis_configuration.set_hypothesis_home_dir(previous)
 
 
-def _collect(stream: Iterable[Any], redact: Redactor) -> list[Finding]:
+def _collect(stream: Iterable[Any], redact: Redactor) -> tuple[list[Finding], bool]:
+    """The failed checks and errors of a run, and whether it was interrupted."""
     findings: list[Finding] = []
+    interrupted = False
     for event in stream:
-        if isinstance(event, events.ScenarioFinished):
+        if isinstance(event, events.Interrupted):
+            interrupted = True
+        elif isinstance(event, events.ScenarioFinished):
             for nodes in event.recorder.checks.values():
                 for node in nodes:
                     info = node.failure_info
@@ -383,7 +391,7 @@ def _collect(stream: Iterable[Any], redact: Redactor) -> list[Finding]:
             findings.append(Finding("error", event.label, redact(_first_line(event.value)), ""))
         elif isinstance(event, events.FatalError):
             findings.append(Finding("error", "run", redact(_first_line(event.exception)), ""))
-    return findings
+    return findings, interrupted
 
 
 def _first_line(exc: Exception) -> str:
