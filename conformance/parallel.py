@@ -408,12 +408,17 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
     for worker in spawned:
         results |= worker.collected(catalogue, settings.strict, report)
     _add_observations(results, spawned, catalogue, redact, target.api, settings.strict)
-    # A selected requirement nobody ran (the run was stopped) is undecided, never left out.
-    ordered = [results.get(r.id) or grade(r, [], settings.strict) for r in catalogue.for_api(target.api)
-               if selected(r.id)]
+    ordered = in_order(results, catalogue, target.api, selected, settings.strict)
     throttled = own.throttled + [wait for worker in spawned for wait in worker.throttled]
     return RunResult(target.api, verdict(ordered), ordered, round(time.monotonic() - started, 3), own.property_run,
                      throttled=throttled)
+
+
+def in_order(results: dict[str, RequirementResult], catalogue: Catalogue, api: str, selected: Callable[[str], bool],
+             strict: bool) -> list[RequirementResult]:
+    """The selected requirements' results in catalogue order; one nobody ran (the run was stopped)
+    is graded as having no test, so it is undecided, never left out."""
+    return [results.get(r.id) or grade(r, [], strict) for r in catalogue.for_api(api) if selected(r.id)]
 
 
 def _add_observations(results: dict[str, RequirementResult], workers: list[Worker], catalogue: Catalogue,
@@ -436,7 +441,7 @@ class Elsewhere:
 
     def __init__(self, target: Target, settings: RunSettings, selected: Callable[[str], bool],
                  progress: Callable[[RequirementResult], None]):
-        self.target, self.settings, self.progress = target, settings, progress
+        self.target, self.settings, self.selected, self.progress = target, settings, selected, progress
         self.catalogue = load_catalogue()
         self.started = time.monotonic()
         ids = [r.id for r in self.catalogue.for_api(target.api) if selected(r.id)]
@@ -448,7 +453,7 @@ class Elsewhere:
         finally:
             self.worker.stop()
         results = self.worker.collected(self.catalogue, self.settings.strict, self.progress)
-        ordered = [results[r.id] for r in self.catalogue.for_api(self.target.api) if r.id in results]
+        ordered = in_order(results, self.catalogue, self.target.api, self.selected, self.settings.strict)
         return RunResult(self.target.api, verdict(ordered), ordered, round(time.monotonic() - self.started, 3),
                          self.worker.whole_run, throttled=self.worker.throttled)
 

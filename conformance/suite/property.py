@@ -323,6 +323,7 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
         _Active.guard = _Active.digest = None
 
 
+@cache  # once per process: nothing collects them again afterwards
 def _no_local_constants() -> None:
     """Hypothesis also draws "local constants": literals from the source of every loaded module that
     is not installed in site-packages. Here those are the kit's own modules, reference servers
