@@ -15,6 +15,10 @@ ID_PATTERN = re.compile(r"^(?P<prefix>[A-Z]+)-(?P<area>[A-Z]+)-(?P<number>\d{2})
 
 _REQUIRED_FIELDS = ("id", "level", "title", "statement", "source", "operation", "accepted")
 _OPTIONAL_FIELDS = ("observed_via", "needs", "decisions")
+# Parts of a response a requirement other than <API>-SCHEMA-01 may grade (`grades`): the whole-API
+# requirements and Schemathesis' checks leave those parts to it, so a SHOULD is never failed as a MUST.
+RESPONSE_PARTS = ("media_type", "schema")
+STATUS_PATTERN = re.compile(r"^[1-5]([0-9]{2}|XX)$")
 
 
 class CatalogueError(specs.SpecError):
@@ -43,6 +47,20 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Grades:
+    """Response parts a requirement grades: `status` is a code or a range (`4XX`); no operations: all."""
+
+    status: str
+    parts: tuple[str, ...]
+    operations: tuple[str, ...] = ()
+
+    def covers(self, operation_id: str, status: int, part: str) -> bool:
+        code = str(status)
+        return (part in self.parts and (not self.operations or operation_id in self.operations)
+                and (self.status == code or (self.status.endswith("XX") and self.status[0] == code[0])))
+
+
+@dataclass(frozen=True)
 class Requirement:
     id: str
     api: str
@@ -56,6 +74,7 @@ class Requirement:
     observed_via: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
     decisions: tuple[str, ...] = ()
+    grades: tuple[Grades, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,14 @@ class Catalogue:
 
     def for_api(self, api: str) -> tuple[Requirement, ...]:
         return tuple(r for r in self.requirements if r.api == api)
+
+    def grader(self, api: str, operation_id: str, status: int, part: str) -> str:
+        """The requirement that grades one part (RESPONSE_PARTS) of a response: the one whose `grades`
+        cover it, else the API's SCHEMA-01. Decided here, once, for the targeted answers and Schemathesis."""
+        for requirement in self.for_api(api):
+            if any(g.covers(operation_id, status, part) for g in requirement.grades):
+                return requirement.id
+        return f"{self.apis[api].prefix}-SCHEMA-01"
 
     def get(self, requirement_id: str) -> Requirement:
         for requirement in self.requirements:
@@ -109,7 +136,7 @@ def _parse_requirement(index: int, raw: Any, apis: dict[str, Api], problems: lis
         return None
     label = f"{label} ({raw.get('id', '?')})"
     missing = [k for k in _REQUIRED_FIELDS if k not in raw]
-    unknown = sorted(set(raw) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS))
+    unknown = sorted(set(raw) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS) - {"grades"})
     if missing or unknown:
         problems.append(f"{label}: missing {missing}, unknown {unknown}")
         return None
@@ -133,11 +160,29 @@ def _parse_requirement(index: int, raw: Any, apis: dict[str, Api], problems: lis
             "source {ref, section}; accepted a non-empty list of strings; other lists of strings"
         )
         return None
+    grades = _parse_grades(label, raw.get("grades", []), raw["level"], problems)
     return Requirement(
         id=raw["id"], api=api, level=raw["level"], title=raw["title"].strip(),
         statement=" ".join(raw["statement"].split()), source=source["ref"], section=source["section"],
-        operation=raw["operation"], **lists,
+        operation=raw["operation"], **lists, grades=grades,
     )
+
+
+def _parse_grades(label: str, raw: Any, level: str, problems: list[str]) -> tuple[Grades, ...]:
+    if raw and level == "MUST":
+        problems.append(f"{label}: grades: only a SHOULD or MAY takes response parts from SCHEMA-01")
+    entries = raw if isinstance(raw, list) else [None]
+    grades = []
+    for entry in entries:
+        parts = _strings(entry.get("parts")) if isinstance(entry, dict) else None
+        operations = _strings(entry.get("operations", [])) if isinstance(entry, dict) else None
+        status = str(entry.get("status")) if isinstance(entry, dict) else ""
+        if not parts or set(parts) - set(RESPONSE_PARTS) or operations is None or not STATUS_PATTERN.match(status):
+            problems.append(f"{label}: grades: each entry needs a status (400, 4XX), parts from "
+                            f"{RESPONSE_PARTS} and optional operations")
+            continue
+        grades.append(Grades(status, parts, operations))
+    return tuple(grades)
 
 
 def parse_catalogue(data: Any) -> Catalogue:
@@ -184,7 +229,8 @@ def check_against_documents(catalogue: Catalogue, documents: dict[str, dict[str,
     for requirement in catalogue.requirements:
         document = documents[catalogue.apis[requirement.api].document]
         operation_ids = specs.operations(document)
-        for operation in (requirement.operation, *requirement.observed_via):
+        graded = [o for g in requirement.grades for o in g.operations]
+        for operation in (requirement.operation, *requirement.observed_via, *graded):
             if operation not in operation_ids:
                 problems.append(f"{requirement.id}: no operation {operation!r} in its document")
         known = set(specs.decision_ids(document))

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
+from conformance.checks import StepFailed
 from conformance.grading import RequirementResult, TestOutcome, grade, verdict
 from conformance.http import CheckFailed, Exchange, Redactor
 from conformance.suite.property import ALL, Observer, Part, PropertyRun, run_schemathesis
-from conformance.suite.whole_api import observed_by
 from conformance.target import RunSettings, Target
 
 SUITE = Path(__file__).resolve().parent / "suite"
@@ -28,7 +28,7 @@ class RunResult:
     results: list[RequirementResult]
     duration_s: float
     property_run: PropertyRun | None = None  # the Schemathesis run, when one ran
-    observed: dict[str, list[str]] = field(default_factory=dict)  # the observer's findings (whole_api.OBSERVED)
+    observed: dict[str, list[str]] = field(default_factory=dict)  # the observer's findings, by requirement id
     throttled: list[float] = field(default_factory=list)  # the waits after each 429 the client retried
 
     def get(self, requirement_id: str) -> RequirementResult:
@@ -179,7 +179,10 @@ class SuitePlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
         report = yield
-        failed_check = call.excinfo is not None and call.excinfo.errisinstance((CheckFailed, AssertionError))
+        # Only the test's own body is judged: a check that fails while a fixture sets up (or tears down)
+        # is a step the requirement needed, so it is undecided (StepFailed is no CheckFailed either).
+        failed_check = (call.when == "call" and call.excinfo is not None
+                        and call.excinfo.errisinstance((CheckFailed, AssertionError)))
         if report.failed or report.skipped or call.when == "teardown":
             self._finish(item, report, call, failed_check)
         return report
@@ -212,7 +215,10 @@ def _reason(call: pytest.CallInfo) -> str:
         return "failed"
     exc = call.excinfo.value
     if isinstance(exc, CheckFailed):
-        return f"expected {exc.expected}; got {exc.actual}"
+        prefix = "" if call.when == "call" else f"could not set up the test ({call.when}): "
+        return f"{prefix}expected {exc.expected}; got {exc.actual}"
+    if isinstance(exc, StepFailed):
+        return str(exc)[:500]
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:500]
 
@@ -304,7 +310,7 @@ def run_units(target: Target, settings: RunSettings, selected: Callable[[str], b
     _pytest(plugin, target.api, plugins=[UnitLoop(plugin, units)])
     results = plugin.graded([r for r in catalogue.for_api(target.api) if r.id in plugin.outcomes])  # those it began
     return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run,
-                     observed_by(plugin._observer), plugin.throttled)
+                     dict(plugin._observer.found), plugin.throttled)
 
 
 def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
@@ -326,4 +332,4 @@ def run_here(target: Target, settings: RunSettings, selected: Callable[[str], bo
     _pytest(plugin, target.api)
     results = plugin.graded([r for r in catalogue.for_api(target.api) if selected(r.id)])
     return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run,
-                     observed_by(plugin._observer), plugin.throttled)
+                     dict(plugin._observer.found), plugin.throttled)

@@ -15,6 +15,8 @@ from typing import Any
 import requests
 import urllib3
 
+from conformance.sse import Event, SseDecoder
+
 MAX_BODY_BYTES = 1024 * 1024  # read at most this much of any body; the rest is never downloaded
 EXCERPT_BYTES = 2048  # how much of a body the evidence keeps
 REDACTED = "<redacted>"
@@ -59,13 +61,24 @@ class Exchange:
     elapsed_s: float = 0.0
     error: str | None = None
     retried: float | None = None  # a 429 the client waited this long after, then sent again
+    notes: list[str] = field(default_factory=list)  # what the client set aside (cut lines, events), said in the evidence
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
 
     def json(self) -> Any:
-        """The body as JSON; ValueError when it is not."""
-        return json.loads(self.body)
+        """The body as JSON; ValueError when it is not (nesting too deep or a number too long too)."""
+        try:
+            return json.loads(self.body)
+        except (RecursionError, UnicodeDecodeError) as exc:
+            raise ValueError(f"not JSON Python can read: {type(exc).__name__}") from None
+
+    def excerpt(self, limit: int = 120) -> str:
+        """The start of the body as text, for a reason line (never a bytes repr)."""
+        if not self.body:
+            return "no body"
+        text = self.body[:limit].decode("utf-8", "replace")
+        return " ".join(text.split()) + ("..." if len(self.body) > limit else "")
 
     def curl(self) -> str:
         parts = ["curl", "-X", self.method]
@@ -83,7 +96,7 @@ class Exchange:
             "headers": {k: redact(v) for k, v in self.headers.items()},
             "body_excerpt": redact(excerpt), "body_truncated": self.truncated or len(self.body) > EXCERPT_BYTES,
             "elapsed_s": round(self.elapsed_s, 4), "error": redact(self.error) if self.error else None,
-            "retried_after_s": self.retried,
+            "retried_after_s": self.retried, "notes": [redact(note) for note in self.notes],
             "curl": redact(self.curl()),
         }
 
@@ -200,42 +213,50 @@ class Client:
 
 @dataclass
 class EventStream:
-    """A live SSE response. Frames are parsed as they arrive; comments (`: keep-alive`) are skipped."""
+    """A live SSE response, decoded as it arrives (conformance.sse: the WHATWG rules, bounded)."""
 
     exchange: Exchange
     response: requests.Response
     session: requests.Session
     closed: bool = False
-    _buffer: bytes = b""
+    decoder: SseDecoder = field(default_factory=SseDecoder)
+    _ready: list[Event] = field(default_factory=list)
     _chunks: Iterator[bytes] | None = None
 
     def frames(self, wait_s: float) -> Iterator[tuple[str, str]]:
-        """(event, data) frames until the server closes the stream or `wait_s` passes without one."""
+        """(event, data) frames until the server closes the stream or `wait_s` has passed: the wait is
+        one span of wall time however many frames (or bytes) arrive within it."""
         if self._chunks is None:
             self._chunks = self._arrivals()
         deadline = time.monotonic() + wait_s
-        event, data = None, []
-        while time.monotonic() < deadline:
-            while b"\n" in self._buffer:
-                line, self._buffer = self._buffer.split(b"\n", 1)
-                text = line.decode("utf-8", "replace").rstrip("\r")
-                if text.startswith("event:"):
-                    event = text[6:].strip()
-                elif text.startswith("data:"):
-                    data.append(text[5:].lstrip())
-                elif text == "" and (event or data):
-                    self.exchange.body += f"event: {event}\ndata: {''.join(data)}\n\n".encode()
-                    yield event or "message", "\n".join(data)
-                    event, data = None, []
-                    deadline = time.monotonic() + wait_s
-            self._read_within(deadline - time.monotonic())
+        while True:
+            while self._ready:
+                event = self._ready.pop(0)
+                self._keep(f"event: {event.type}\ndata: {event.data}\n\n".encode())
+                yield event.type, event.data
+                if time.monotonic() >= deadline:
+                    return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._read_within(left)
             try:
-                self._buffer += next(self._chunks)
+                self._ready += self.decoder.feed(next(self._chunks))
+                self.exchange.notes = list(dict.fromkeys(self.decoder.cut))
             except StopIteration:
                 self.closed = True
                 return
             except requests.RequestException:  # a read timed out or the connection broke
                 return
+
+    def _keep(self, text: bytes) -> None:
+        """The frames as evidence, bounded like any body."""
+        room = MAX_BODY_BYTES - len(self.exchange.body)
+        if room <= 0:
+            self.exchange.truncated = True
+            return
+        self.exchange.body += text[:room]
+        self.exchange.truncated = self.exchange.truncated or len(text) > room
 
     def _arrivals(self) -> Iterator[bytes]:
         """Bytes as they arrive, chunked or not: iter_content would wait for the end of an unchunked

@@ -33,7 +33,7 @@ from conformance.engine import RunResult, Unit, Units, run_units
 from conformance.grading import RequirementResult, TestOutcome, grade, verdict
 from conformance.http import Redactor
 from conformance.suite.property import Finding, Part, PropertyRun
-from conformance.suite.whole_api import OBSERVED, observed_failure
+from conformance.suite.whole_api import observed_failure
 from conformance.target import RunSettings, Target
 
 DEFAULT_WORKER_COMMAND = [sys.executable, "-m", "conformance.worker"]
@@ -423,16 +423,14 @@ def in_order(results: dict[str, RequirementResult], catalogue: Catalogue, api: s
 
 def _add_observations(results: dict[str, RequirementResult], workers: list[Worker], catalogue: Catalogue,
                       redact: Redactor, api: str, strict: bool) -> None:
-    """A worker's 5xx and undocumented answers fail the whole-API requirement that judges them."""
-    for suffix in OBSERVED:
-        rid = f"{api.upper()}-{suffix}"
+    """What a worker's observer found (5xx, undocumented answers, SHOULD-graded parts) is added to the
+    requirement it counts against, here where that requirement's whole-API test ran."""
+    for rid in sorted({rid for w in workers for rid in w.observed}):
         if rid not in results:
             continue
-        extra = [TestOutcome(f"answers_seen_by_worker_{w.index}", "failed",
-                             redact(observed_failure(suffix, w.observed.get(suffix, []))))
-                 for w in workers if w.observed.get(suffix)]
-        if extra:
-            results[rid] = grade(catalogue.get(rid), results[rid].tests + extra, strict)
+        extra = [TestOutcome(f"answers_seen_by_worker_{w.index}", "failed", redact(observed_failure(rid, w.observed[rid])))
+                 for w in workers if w.observed.get(rid)]
+        results[rid] = grade(catalogue.get(rid), results[rid].tests + extra, strict)
 
 
 class Elsewhere:

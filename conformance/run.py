@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import urllib3
 
+from conformance.apis import Api, api_for
 from conformance.catalogue import load_catalogue
 from conformance.config import ConfigError, load_target
 from conformance.engine import RunResult, run_suite, selector
@@ -22,8 +24,6 @@ from conformance.suite.property import PropertyRun
 from conformance.target import RunSettings, Target
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNTESTABLE = 0, 1, 2, 3
-# A read every target must answer with its primary credential: the run's preflight.
-PROBES = {"triport": ("/v1/billing/invoices?limit=1", "cookie"), "teos": ("/odata/v1.0/Invoices?$top=1", "bearer")}
 
 
 class Untestable(Exception):
@@ -67,20 +67,60 @@ def targets(request: RunRequest) -> Iterator[list[Target]]:
         yield [Target.from_mapping(server.target_config()) for server in servers]
 
 
-def preflight(target: Target, settings: RunSettings) -> None:
-    """One read with the primary credential: the target must answer, and not with 401."""
-    path, kind = PROBES[target.api]
+def preflight(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True) -> Target:
+    """Before any test: one read with the primary credential (the target must answer, and not with
+    401); in profile full, one create as each user the selected requirements need, with the body
+    they will use (built from the docs where the config has none and the API allows it), cancelled
+    again at once. Returns the target with that body. Raises Untestable naming the key to fix."""
+    api = api_for(target.api)
     client = Client(target.base_url, settings.timeout_s, Redactor(target.secrets()), verify=settings.tls_verify)
-    credential = target.credential("session" if kind == "cookie" else "token")
     try:
-        if kind == "cookie":
-            exchange = client.request("GET", path, cookies={"nl_session": credential})
-        else:
-            exchange = client.request("GET", path, headers={"Authorization": f"Bearer {credential}"})
+        exchange = api.send(client, target, "GET", api.probe)
     except NoResponse as exc:
         raise Untestable(f"cannot reach {target.base_url}: {exc.actual}") from None
     if exchange.status == 401:
-        raise Untestable(f"{target.base_url} refused the configured credentials (GET {path} answered 401)")
+        raise Untestable(f"{target.base_url} refused the configured credentials (GET {api.probe} answered 401: "
+                         f"fix credentials.{api.primary})")
+    requirements = [r for r in load_catalogue().for_api(target.api) if selected(r.id)]
+    if settings.profile == "safe" or not requirements:
+        return target
+    if not target.create_body:
+        built = api.default_create_body(client)
+        if isinstance(built, str):
+            raise Untestable(f"{target.api}: create.body: {built}")
+        target = replace(target, create_body=built, create_source="built from the docs")
+    users = ["primary"] + (["other"] if any(api.other in r.needs and all(target.has(n) for n in r.needs)
+                                            for r in requirements) else [])
+    for who in users:
+        _create_once(api, client, target, who)
+    return target
+
+
+def _create_once(api: Api, client: Client, target: Target, who: str) -> None:
+    """One create as `who`, cancelled again; a refusal is Untestable, naming the config key to fix."""
+    try:
+        exchange = api.send(client, target, "POST", api.invoices, who, json_body=dict(target.create_body))
+    except NoResponse as exc:
+        raise Untestable(f"{target.api}: the preflight create (POST {api.invoices}) got no answer: {exc.actual}") \
+            from None
+    created = api.created_id(exchange)
+    if created is None:
+        credential = api.credential_for(who)
+        if exchange.status == 401:
+            key = f"credentials.{credential}"
+        elif exchange.status == 403 and target.csrf:
+            key = "credentials.csrf_token" if who == "primary" else "credentials.other_csrf_token"
+        else:
+            key = "create.body" + (" (built from the docs: no [create] in the config)"
+                                   if target.create_source == "built from the docs" else "")
+        user = "" if who == "primary" else f" as the second user (credentials.{credential})"
+        raise Untestable(client.redact(
+            f"{target.api}: the target refused the create the run needs{user}: POST {api.invoices} answered "
+            f"{exchange.status}: {exchange.excerpt()}; fix {key}"))
+    try:
+        api.cancel(client, target, created, who)  # the preflight's own invoice: leave no litter
+    except NoResponse:
+        pass
 
 
 def report_dir(request: RunRequest, api: str, started: datetime, several: bool) -> Path:
@@ -144,10 +184,13 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         say("warning: --insecure: TLS certificates are not verified; such a run cannot certify a target")
     with targets(request) as chosen:
+        chosen = [preflight(target, request.settings, select) for target in chosen]
         for target in chosen:
-            preflight(target, request.settings)
             say(f"{target.api}: testing {target.base_url} (profile {request.settings.profile}, "
                 f"seed {request.settings.seed})")
+            if target.create_source == "built from the docs":
+                say(f"{target.api}: no [create] in the config: invoices are created with a body built from the "
+                    f"docs: {json.dumps(target.create_body, separators=(',', ':'))}")
         total = sum(1 for target in chosen for r in load_catalogue().for_api(target.api) if select(r.id))
         bar, lock = ProgressBar(total, say, request.interactive), threading.Lock()
 

@@ -40,6 +40,7 @@ class Target:
     fixtures: Mapping[str, tuple[str, ...]]
     create_body: Mapping[str, Any]
     settle_deadline_s: float = 30.0
+    create_source: str = "config"  # config | built from the docs (the preflight built the body) | none
 
     def credential(self, name: str) -> str | None:
         secret = self.credentials.get(name)
@@ -54,6 +55,8 @@ class Target:
         """Whether a catalogue `needs` entry (`other_session`, `fixtures.paid`, ...) is configured."""
         if need.startswith("fixtures."):
             return bool(self.fixtures.get(need.split(".", 1)[1]))
+        if need == "other_csrf_token" and not self.csrf:  # the second user's writes need a token only where
+            return True                                  # CSRF is enforced
         return need in self.credentials
 
     def to_mapping(self) -> dict[str, Any]:
@@ -62,7 +65,8 @@ class Target:
         return {"api": self.api, "base_url": self.base_url,
                 "credentials": {name: secret.value for name, secret in self.credentials.items()},
                 "fixtures": {name: list(ids) for name, ids in self.fixtures.items()},
-                "create": {"body": dict(self.create_body)}, "settle": {"deadline_s": self.settle_deadline_s}}
+                "create": {"body": dict(self.create_body)}, "settle": {"deadline_s": self.settle_deadline_s},
+                "create_source": self.create_source}
 
     def secrets(self) -> list[str]:
         return [secret.value for secret in self.credentials.values()]
@@ -97,7 +101,8 @@ class Target:
         deadline = (data.get("settle") or {}).get("deadline_s", 30.0)
         if not isinstance(deadline, int | float) or isinstance(deadline, bool) or deadline <= 0:
             raise TargetError("settle.deadline_s: must be a positive number of seconds")
-        return cls(api, base_url.rstrip("/"), credentials, fixtures, dict(create_body), float(deadline))
+        source = data.get("create_source", "config" if create_body else "none")
+        return cls(api, base_url.rstrip("/"), credentials, fixtures, dict(create_body), float(deadline), source)
 
 
 @dataclass(frozen=True)

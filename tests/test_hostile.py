@@ -104,7 +104,7 @@ CASES = {
     "hang": ("TRIPORT-CANCEL-08", "no response within 2 s"),
     "redirect": ("TRIPORT-CANCEL-08", "status 302 (Location: https://login.example/sso)"),
     "not-utf8": ("TRIPORT-ERROR-01", "got not JSON"),
-    "not-json": ("TRIPORT-ERROR-01", "got not JSON: b'<html>"),
+    "not-json": ("TRIPORT-ERROR-01", "got not JSON: <html>"),
     "huge": ("TRIPORT-ERROR-01", "got not JSON"),
 }
 

@@ -35,7 +35,7 @@ def test_bundled_servers_are_certified(tmp_path: Path, capsys: pytest.CaptureFix
     generated cases, and a summary line."""
     assert run(*QUICK, "--report-dir", str(tmp_path)) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(r"49 requirements: \d+ passed, 0 failed, \d+ skipped", lines[-1])
+    assert re.fullmatch(r"56 requirements: \d+ passed, 0 failed, \d+ skipped", lines[-1])
     for api in ("triport", "teos"):
         assert {p.name for p in (tmp_path / api).iterdir()} == {"report.json", "junit.xml", "summary.md", "report.html"}
         report = json.loads((tmp_path / api / "report.json").read_text())

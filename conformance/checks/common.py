@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from conformance.checks import Verdict, verdict
 from conformance.http import Exchange
-
-# Headers whose values legitimately differ between two identical requests.
-VOLATILE_HEADERS = {"date", "x-request-id", "request-id", "x-correlation-id", "x-trace-id", "traceparent",
-                    "content-length", "set-cookie", "age", "expires", "last-modified", "etag"}
-
 
 def shown_status(exchange: Exchange) -> str:
     """The status as a reason shows it; a redirect (never followed) with where it pointed."""
@@ -44,45 +36,3 @@ def json_media_type(exchange: Exchange) -> Verdict:
     media = (exchange.header("content-type") or "").split(";")[0].strip().lower()
     ok = media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
     return verdict(ok, "Content-Type application/json", f"Content-Type {exchange.header('content-type')!r}")
-
-
-def _flatten(value: Any, path: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        return {k: v for key, item in value.items() for k, v in _flatten(item, f"{path}/{key}").items()} or {path: {}}
-    if isinstance(value, list):
-        return {k: v for i, item in enumerate(value) for k, v in _flatten(item, f"{path}/{i}").items()} or {path: []}
-    return {path: value}
-
-
-def _body_shape(exchange: Exchange) -> dict[str, Any] | bytes:
-    try:
-        return _flatten(json.loads(exchange.body))
-    except ValueError:
-        return exchange.body
-
-
-def volatile_paths(first: Exchange, second: Exchange) -> set[str]:
-    """JSON paths whose values differ between two identical requests (request ids, clocks)."""
-    a, b = _body_shape(first), _body_shape(second)
-    if isinstance(a, bytes) or isinstance(b, bytes):
-        return set()
-    return {path for path in a.keys() & b.keys() if a[path] != b[path]}
-
-
-def same_answer(first: Exchange, other: Exchange, volatile: set[str]) -> Verdict:
-    """Same status, same header names, same body once the volatile JSON paths are set aside."""
-    names = {h.lower() for h in first.headers} ^ {h.lower() for h in other.headers}
-    a, b = _body_shape(first), _body_shape(other)
-    if isinstance(a, dict) and isinstance(b, dict):
-        differing = sorted(p for p in a.keys() | b.keys() if p not in volatile and a.get(p, ...) != b.get(p, ...))
-    else:
-        differing = [] if a == b else ["(body bytes)"]
-    problems = []
-    if first.status != other.status:
-        problems.append(f"status {first.status} vs {other.status}")
-    if names - VOLATILE_HEADERS:
-        problems.append(f"headers only on one: {sorted(names)}")
-    if differing:
-        shown = [e.body[:120].decode("utf-8", "replace") for e in (first, other)]
-        problems.append(f"body differs at {', '.join(differing[:5])}: {shown[0]} vs {shown[1]}")
-    return verdict(not problems, "identical answers", "; ".join(problems) or "identical")

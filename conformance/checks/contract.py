@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
 from conformance import specs
+from conformance.catalogue import load_catalogue
 from conformance.checks import Verdict, verdict
 from conformance.http import Exchange
 
@@ -17,7 +19,8 @@ from conformance.http import Exchange
 class Contract:
     """One document's operations, matched by method and concrete path."""
 
-    def __init__(self, document_name: str):
+    def __init__(self, api: str, document_name: str):
+        self.api, self.prefix = api, load_catalogue().apis[api].prefix
         self.document = specs.load_document(document_name)
         self._routes = []
         self._validators: dict[int, Draft202012Validator] = {}  # by id() of the schema in the document
@@ -50,38 +53,61 @@ class Contract:
         schema = self.document["components"]["schemas"][name]
         return [error.message for error in self._validator(schema).iter_errors(instance)]
 
-    def check(self, exchange: Exchange) -> Verdict | None:
-        """None when the request is not a documented operation (nothing to hold it to)."""
+    def breaches(self, exchange: Exchange) -> list[Breach]:
+        """Where an answer departs from the document, each part charged to the requirement that grades
+        it (catalogue `grades`: a SHOULD may take a 4xx's media type or body; else <API>-SCHEMA-01).
+        Empty when the request is no documented operation (nothing to hold it to) or all is as documented."""
         operation = self.operation(exchange.method, exchange.url)
         if operation is None or exchange.status is None:
-            return None
+            return []
+        grader = partial(load_catalogue().grader, self.api, operation["operationId"], exchange.status)
         label = f"{exchange.method} {urlsplit(exchange.url).path}"
         response = self._response(operation, exchange.status)
         if response is None:
             documented = ", ".join(operation["responses"])
-            return verdict(False, f"a documented status for {operation['operationId']} ({documented})",
-                           f"{label} answered {exchange.status}")
+            return [Breach(f"{self.prefix}-SCHEMA-01", f"a documented status for {operation['operationId']} "
+                           f"({documented})", f"{label} answered {exchange.status}")]
         content = response.get("content") or {}
         if not content or not exchange.body:
-            return verdict(True, "", "")  # no body documented, or none sent: nothing more to judge
+            return []  # no body documented, or none sent: nothing more to judge
+        found: list[Breach] = []
         media = (exchange.header("content-type") or "").split(";")[0].strip().lower()
         if media not in content:
-            return verdict(False, f"a documented media type ({', '.join(content)})",
-                           f"{label} {exchange.status} answered {media or 'no Content-Type'}")
-        schema = content[media].get("schema")
+            found.append(Breach(grader("media_type"), f"a documented media type ({', '.join(content)})",
+                                f"{label} {exchange.status} answered {media or 'no Content-Type'}"))
+            # The body is still judged (by whoever grades it) against the one JSON schema documented.
+            media = next((m for m in content if m.endswith("json")), media) if len(content) == 1 else media
+        schema = content.get(media, {}).get("schema")
         if schema is None or not media.endswith("json"):
-            return verdict(True, "", "")
+            return found
         try:
             body = exchange.json()
         except ValueError:
-            return verdict(False, "a JSON body", f"{label} {exchange.status}: {exchange.body[:80]!r}")
-        errors = self._validator(schema).iter_errors(body)
-        first = next(errors, None)
-        return verdict(first is None, "a body matching the documented schema",
-                       f"{label} {exchange.status}: {first.message[:200]} at /{'/'.join(map(str, first.path))}"
-                       if first else "")
+            return [*found, Breach(grader("schema"), "a JSON body", f"{label} {exchange.status}: {exchange.excerpt(80)}")]
+        first = next(self._validator(schema).iter_errors(body), None)
+        if first is not None:
+            found.append(Breach(grader("schema"), "a body matching the documented schema",
+                                f"{label} {exchange.status}: {first.message[:200]} at /{'/'.join(map(str, first.path))}"))
+        return found
+
+    def check(self, exchange: Exchange) -> Verdict | None:
+        """The answer judged as SCHEMA-01 grades it (None: no documented operation); parts a SHOULD
+        grades are left to it."""
+        if self.operation(exchange.method, exchange.url) is None or exchange.status is None:
+            return None
+        mine = [b for b in self.breaches(exchange) if b.requirement == f"{self.prefix}-SCHEMA-01"]
+        return verdict(not mine, mine[0].expected if mine else "", mine[0].actual if mine else "")
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One part of an answer that departs from the document, and the requirement it fails."""
+
+    requirement: str
+    expected: str
+    actual: str
 
 
 @cache
 def contract_for(api: str) -> Contract:
-    return Contract(f"{api}.openapi.yaml")
+    return Contract(api, load_catalogue().apis[api].document)

@@ -20,7 +20,7 @@ def cancel_result(exchange: Exchange) -> Verdict:
     try:
         body = exchange.json()
     except ValueError:
-        return verdict(False, "a Transaction body", f"not JSON: {exchange.body[:80]!r}")
+        return verdict(False, "a Transaction body", f"not JSON: {exchange.excerpt(80)}")
     errors = contract_for("teos").schema_errors("CancelResult", body)
     return verdict(not errors, "a body matching the Transaction schema", "; ".join(errors[:3]) or "ok")
 
@@ -29,7 +29,7 @@ def coreledger_error(exchange: Exchange) -> Verdict:
     try:
         body = exchange.json()
     except ValueError:
-        return verdict(False, "CoreLedger's error body", f"not JSON: {exchange.body[:80]!r}")
+        return verdict(False, "CoreLedger's error body", f"not JSON: {exchange.excerpt(80)}")
     ok = isinstance(body, dict) and isinstance(body.get("code"), int | str) and not isinstance(body.get("code"), bool) \
         and isinstance(body.get("message"), str)
     return verdict(ok, "a JSON object with code and message", json.dumps(body)[:120])

@@ -13,7 +13,7 @@ def error_envelope(exchange: Exchange) -> Verdict:
     try:
         body = exchange.json()
     except ValueError:
-        return verdict(False, 'a JSON object with a string "error"', f"not JSON: {exchange.body[:80]!r}")
+        return verdict(False, 'a JSON object with a string "error"', f"not JSON: {exchange.excerpt(80)}")
     ok = isinstance(body, dict) and isinstance(body.get("error"), str)
     return verdict(ok, 'a JSON object with a string "error"', json.dumps(body)[:120])
 
@@ -51,3 +51,19 @@ def told_cancelled(frames: list[tuple[str, str]]) -> Verdict:
             ok = isinstance(data, dict) and data.get("status", "cancelled") == "cancelled"
             return verdict(ok, "invoice_cancelled with JSON data", f"invoice_cancelled: {data}")
     return verdict(False, "an invoice_cancelled frame", f"frames {[e for e, _ in frames]}")
+
+
+def only_about(invoice_id: str, others: list[str], before: list[tuple[str, str]],
+               after: list[tuple[str, str]]) -> Verdict:
+    """One invoice's stream: nothing `before` it changed (only `others` did), no frame naming another
+    invoice, and at most one invoice_cancelled `after` its cancel (a cancel is one way)."""
+    problems = []
+    if before:
+        problems.append(f"{len(before)} frame(s) while only other invoices changed: {[e for e, _ in before][:3]}")
+    naming = [event for event, data in before + after if any(other in data for other in others)]
+    if naming:
+        problems.append(f"{len(naming)} frame(s) naming another invoice: {naming[:3]}")
+    cancels = [event for event, _ in after if event == "invoice_cancelled"]
+    if len(cancels) > 1:
+        problems.append(f"{len(cancels)} invoice_cancelled frames for one cancel")
+    return verdict(not problems, f"frames about invoice {invoice_id} only", "; ".join(problems) or "only its own")

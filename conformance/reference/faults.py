@@ -25,14 +25,15 @@ class Variant:
     name: str
     api: str
     description: str
+    requires_csrf: bool = False
 
 
 def _faults(api: str, rows: list[tuple]) -> tuple[Fault, ...]:
     return tuple(Fault(name, api, breaks, description, *rest) for name, breaks, description, *rest in rows)
 
 
-def _variants(api: str, rows: list[tuple[str, str]]) -> tuple[Variant, ...]:
-    return tuple(Variant(name, api, description) for name, description in rows)
+def _variants(api: str, rows: list[tuple]) -> tuple[Variant, ...]:
+    return tuple(Variant(name, api, description, *rest) for name, description, *rest in rows)
 
 
 TRIPORT_FAULTS = _faults("triport", [
@@ -48,6 +49,7 @@ TRIPORT_FAULTS = _faults("triport", [
     ("unknown-400", "TRIPORT-CANCEL-08", "an unknown invoice id answers 400"),
     ("cancel-any-owner", "TRIPORT-CANCEL-09", "another user's pending invoice can be cancelled"),
     ("leaky-404", "TRIPORT-CANCEL-10", "another user's invoice gets a 404 with its own message"),
+    ("etag-by-owner", "TRIPORT-CANCEL-10", "a cancel's 404 carries an ETag derived from the invoice's owner"),
     ("cancel-all-pending", "TRIPORT-CANCEL-11", "a cancel cancels all of the caller's pending invoices"),
     ("get-cancels", "TRIPORT-CANCEL-12", "a GET on the cancel path cancels the invoice"),
     ("slow-foreign-404", "TRIPORT-CANCEL-13", "the 404 for another user's invoice takes 80 ms longer"),
@@ -63,6 +65,14 @@ TRIPORT_FAULTS = _faults("triport", [
     ("events-terminal-open", "TRIPORT-EVENTS-03", "a cancelled invoice's stream stays open after the snapshot"),
     ("csrf-missing-ok", "TRIPORT-CSRF-01", "with CSRF on, a cancel without a token is accepted", True),
     ("csrf-any-token", "TRIPORT-CSRF-02", "with CSRF on, any token value is accepted", True),
+    ("csrf-unbound", "TRIPORT-CSRF-03", "with CSRF on, any session's token is accepted", True),
+    ("csrf-double-submit", "TRIPORT-CSRF-03", "with CSRF on, any token is accepted when cookie and header agree",
+     True),
+    ("get-any-owner", "TRIPORT-OWNER-01", "a get of another user's invoice answers 200 with it"),
+    ("list-all-users", "TRIPORT-OWNER-02", "the list shows every user's invoices"),
+    ("events-user-broadcast", "TRIPORT-EVENTS-04", "a stream also carries the events of its owner's other invoices"),
+    ("events-broadcast", "TRIPORT-EVENTS-05", "a stream carries every invoice's events, other users' included"),
+    ("events-any-owner", "TRIPORT-EVENTS-05", "another user's invoice can be subscribed to"),
     ("crash-on-long-id", "TRIPORT-ROBUST-01", "an invoice id longer than 64 characters answers 500"),
     ("rails-not-array", "TRIPORT-SCHEMA-01", "the rails list is an object instead of an array"),
 ])
@@ -80,6 +90,7 @@ TEOS_FAULTS = _faults("teos", [
     ("recancel-400", "TEOS-CANCEL-06", "a batch with an already Cancelled invoice is rejected with 400"),
     ("cross-tenant", "TEOS-CANCEL-07", "another tenant's Open invoices are cancelled"),
     ("duplicates-400", "TEOS-CANCEL-08", "a batch that lists an id twice is rejected with 400"),
+    ("duplicates-toggle", "TEOS-CANCEL-08", "each copy of an id in a batch toggles it: an even count cancels nothing"),
     ("cancel-all-open", "TEOS-CANCEL-09", "a cancel cancels all of the tenant's Open invoices"),
     ("non-json-202", "TEOS-VALID-01", "a body that is not JSON is accepted as an empty batch"),
     ("missing-ids-202", "TEOS-VALID-02", "a body without invoiceIds is accepted as an empty batch"),
@@ -88,6 +99,10 @@ TEOS_FAULTS = _faults("teos", [
     ("empty-list-200", "TEOS-VALID-05", "an empty invoiceIds answers 200"),
     ("non-guid-400-but-cancels", "TEOS-VALID-06", "a non-GUID id answers 400 after cancelling the rest"),
     ("error-body-bare", "TEOS-ERROR-01", "400 bodies lack code and message"),
+    ("html-400", "TEOS-ERROR-01", "a body that is not JSON gets the framework's HTML 400 page"),
+    ("get-any-tenant", "TEOS-TENANT-01", "a get of another tenant's invoice answers 200 with it"),
+    ("tx-names-foreign", "TEOS-TENANT-01", "a 202 counts the batch's ids that belong to another tenant"),
+    ("list-all-tenants", "TEOS-TENANT-02", "the list shows every tenant's invoices"),
     ("no-token-is-primary", "TEOS-AUTH-01", "a request without a token acts as the primary tenant"),
     ("any-token-is-primary", "TEOS-AUTH-02", "an unknown token acts as the primary tenant"),
     ("cancel-race-409", "TEOS-CONC-01", "concurrent cancels of one invoice answer 409 to the losers"),
@@ -105,6 +120,7 @@ TRIPORT_VARIANTS = _variants("triport", [
     ("connection-close", "every response carries `Connection: close`"),
     ("request-id-header", "every response carries a per-request `X-Request-Id` header"),
     ("events-stay-open", "the stream stays open after `invoice_cancelled`"),
+    ("csrf-server-wide", "one CSRF token for every session (with --csrf)", True),
 ])
 
 TEOS_VARIANTS = _variants("teos", [

@@ -22,7 +22,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from conformance.reference.common import ServerOptions, json_response, now_iso, open_db, read_body
@@ -305,8 +305,8 @@ class TeosApp:
             if self.options.fault("crash-on-bad-key"):
                 raise ValueError(f"malformed invoice key {key!r}")
             return self._invalid("key")
-        row = self.db.execute("SELECT * FROM invoices WHERE Id = ? AND Tenant = ?",
-                              (key.lower(), tenant.id)).fetchone()
+        scope, params = ("", ()) if self.options.fault("get-any-tenant") else (" AND Tenant = ?", (tenant.id,))
+        row = self.db.execute(f"SELECT * FROM invoices WHERE Id = ?{scope}", (key.lower(), *params)).fetchone()
         if row is None:
             return self._error(404, 20004, "not_found", "key")
         return json_response(self.options, self._invoice(row))
@@ -334,8 +334,10 @@ class TeosApp:
             return self._invalid("$query")
         where = "".join(f" AND {field} = ?" for field, _ in query["filter"])
         order = ", ".join([*query["orderby"], "rowid ASC"])  # field names are whitelisted
-        rows = self.db.execute(f"SELECT * FROM invoices WHERE Tenant = ?{where} ORDER BY {order}",
-                               (tenant.id, *(value for _, value in query["filter"]))).fetchall()
+        scope = "? = ?" if self.options.fault("list-all-tenants") else "Tenant = ?"
+        first = (1, 1) if self.options.fault("list-all-tenants") else (tenant.id,)
+        rows = self.db.execute(f"SELECT * FROM invoices WHERE {scope}{where} ORDER BY {order}",
+                               (*first, *(value for _, value in query["filter"]))).fetchall()
         items = []
         for row in rows[query["skip"]:query["skip"] + query["top"]]:
             item = self._invoice(row)
@@ -375,7 +377,9 @@ class TeosApp:
             return self._error(409, 20009, "conflict", "invoiceIds")
         if non_guid and self.options.fault("non-guid-400-but-cancels"):
             return self._invalid("invoiceIds")
-        row = self._record_transaction(tenant, tx_id, moved)
+        foreign = self.db.execute(f"SELECT COUNT(*) FROM invoices WHERE Tenant != ? AND Id IN "
+                                  f"({', '.join('?' * len(guids))})", (tenant.id, *guids)).fetchone()[0]
+        row = self._record_transaction(tenant, tx_id, moved, foreign if self.options.fault("tx-names-foreign") else 0)
         transaction = self._transaction(row)
         if self.options.fault("tx-without-state"):
             del transaction["State"]
@@ -387,6 +391,8 @@ class TeosApp:
     async def _cancel_ids(self, request: Request) -> list[str] | Response:
         """The batch's ids, or the 400 for a body that is not `{"invoiceIds": [strings]}`."""
         ok, body = await self._json(request)
+        if not ok and self.options.fault("html-400"):
+            return HTMLResponse("<html><body><h1>400 Bad Request</h1></body></html>", status_code=400)
         if not ok:
             return [] if self.options.fault("non-json-202") else self._invalid()
         if not isinstance(body, dict):
@@ -427,6 +433,8 @@ class TeosApp:
         if self.options.fault("cancel-all-open") and nonempty:
             return [row["Id"] for row in self.db.execute(
                 "SELECT Id FROM invoices WHERE Tenant = ? AND Status = 'Open'", (tenant.id,))]
+        if self.options.fault("duplicates-toggle"):  # each copy flips it: an even count leaves it as it was
+            return [key for key in dict.fromkeys(guids) if guids.count(key) % 2]
         unique = list(dict.fromkeys(guids))  # duplicates are harmless: each id is moved at most once
         return unique[:1] if self.options.fault("batch-first-only") else unique
 
@@ -468,13 +476,14 @@ class TeosApp:
                         (status, now_iso(), tx_id, key))
         return 1
 
-    def _record_transaction(self, tenant: Tenant, tx_id: str, moved: list[str]) -> Any:
+    def _record_transaction(self, tenant: Tenant, tx_id: str, moved: list[str], foreign: int = 0) -> Any:
         """Store the cancel transaction: Confirmed now, or Submitted until the delayed settle."""
         now = now_iso()
         deferred = self._deferred()
         row = {"Id": tx_id, "State": "Submitted" if deferred else "Confirmed",
                "CorrelationId": _guid(), "Type": "CancelInvoices", "OnCreated": now, "OnUpdated": now,
-               "OnSubmitted": now, "CreatedBy": tenant.user, "DataAsJson": json.dumps({"invoiceIds": moved})}
+               "OnSubmitted": now, "CreatedBy": tenant.user,
+               "DataAsJson": json.dumps({"invoiceIds": moved} | ({"otherTenants": foreign} if foreign else {}))}
         if not deferred:
             row |= {"OnCommitted": now, "OnConfirmed": now, "BlockchainTransactionId": _tx_hash()}
         self.db.execute(f"INSERT INTO transactions (Tenant, {', '.join(row)}) VALUES (?{', ?' * len(row)})",

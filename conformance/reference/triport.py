@@ -68,6 +68,7 @@ class TriportApp:
         self.db = open_db(options.db, SCHEMA)
         self.subscribers: dict[str, set[asyncio.Queue]] = {}
         self.rejected: set[str] = set()  # ids rejected once (only the rejection-drifts fault reads it)
+        self.server_csrf = secrets.token_urlsafe(16)  # the csrf-server-wide variant's one token
         if self.db.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0:
             self._seed()
         cancel = {"POST": self.cancel_invoice} | ({"GET": self.cancel_invoice} if options.fault("get-cancels") else {})
@@ -100,8 +101,9 @@ class TriportApp:
                     self._insert(user, "pending", {"type": "topup", "plan": "starter", "months": 1})
 
     def _session(self, user: str, role: str, expires_at: float) -> None:
+        csrf = self.server_csrf if self.options.variant("csrf-server-wide") else secrets.token_urlsafe(16)
         self.db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
-                        (secrets.token_urlsafe(24), user, secrets.token_urlsafe(16), expires_at, role))
+                        (secrets.token_urlsafe(24), user, csrf, expires_at, role))
 
     def _insert(self, user: str, status: str, bill_action: dict[str, Any], rail: str = "eth-usdc",
                 channel: str = "crypto-onchain", amount: int | None = None, description: str | None = None,
@@ -194,9 +196,16 @@ class TriportApp:
         cookie = request.cookies.get("nl_csrf", header)
         if header is None:
             return None if self.options.fault("csrf-missing-ok") else self.error(403, "csrf_missing")
-        if (header != session["csrf"] or cookie != header) and not self.options.fault("csrf-any-token"):
-            return self.error(403, "csrf_invalid")
-        return None
+        if self.options.fault("csrf-any-token"):
+            return None
+        if self.options.fault("csrf-double-submit"):  # any value, as long as cookie and header agree
+            valid = cookie == header
+        elif self.options.fault("csrf-unbound"):  # any session's token
+            issued = self.db.execute("SELECT 1 FROM sessions WHERE csrf=?", (header,)).fetchone() is not None
+            valid = issued and cookie == header
+        else:
+            valid = header == session["csrf"] and cookie == header
+        return None if valid else self.error(403, "csrf_invalid")
 
     def owned(self, invoice_id: str, session: sqlite3.Row) -> sqlite3.Row | None:
         self.sweep()
@@ -212,8 +221,16 @@ class TriportApp:
             self.notify(row["id"], "invoice_expired", {"id": row["id"], "status": "expired"})
 
     def notify(self, invoice_id: str, event: str, data: dict[str, Any]) -> None:
-        for queue in self.subscribers.get(invoice_id, ()):
-            queue.put_nowait((event, data))
+        listeners = [invoice_id]
+        if self.options.fault("events-broadcast"):  # every stream hears every invoice
+            listeners = list(self.subscribers)
+        elif self.options.fault("events-user-broadcast"):  # every stream of the owner hears its invoices
+            owner = self._find(invoice_id)
+            listeners = [i for i in self.subscribers if (row := self._find(i)) and owner
+                         and row["user_id"] == owner["user_id"]]
+        for listener in listeners:
+            for queue in self.subscribers.get(listener, ()):
+                queue.put_nowait((event, data))
 
     def render(self, row: sqlite3.Row, summary: bool = False) -> dict[str, Any]:
         network = RAILS[row["rail"]][0]
@@ -271,6 +288,8 @@ class TriportApp:
         limit, offset = (min(int(p), 2**62) for p in paging)
         self.sweep()
         query, params = "SELECT * FROM invoices WHERE user_id=?", [session["user_id"]]
+        if self.options.fault("list-all-users"):
+            query, params = "SELECT * FROM invoices WHERE 1=1", []
         if status is not None:
             stale = self.options.fault("list-stale")  # the fault lists cancelled invoices as pending
             statuses = ("pending", "cancelled") if stale and status == "pending" else (status,)
@@ -290,7 +309,8 @@ class TriportApp:
         session = self.gate(request)
         if isinstance(session, Response):
             return session
-        row = self.owned(request.path_params["id"], session)
+        row = self._find(request.path_params["id"]) if self.options.fault("get-any-owner") else \
+            self.owned(request.path_params["id"], session)
         return self.error(404) if row is None else json_response(self.options, self.render(row))
 
     async def cancel_invoice(self, request: Request) -> Response:
@@ -357,7 +377,11 @@ class TriportApp:
         if invoice_id in self.rejected and self.options.fault("rejection-drifts"):
             return self.error(404, "invoice already rejected")
         self.rejected.add(invoice_id)
-        return self.error(404, key="cancel-404")
+        response = self.error(404, key="cancel-404")
+        if self.options.fault("etag-by-owner"):  # a cache tag derived from whose invoice it is
+            owner = row["user_id"] if row is not None else "-"
+            response.headers["etag"] = f'W/"{uuid.uuid5(uuid.NAMESPACE_OID, owner).hex[:16]}"'
+        return response
 
     def _find(self, invoice_id: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM invoices WHERE id=?", (invoice_id,)).fetchone()
@@ -390,7 +414,8 @@ class TriportApp:
         session = self.gate(request)
         if isinstance(session, Response):
             return session
-        row = self.owned(request.path_params["id"], session)
+        row = self._find(request.path_params["id"]) if self.options.fault("events-any-owner") else \
+            self.owned(request.path_params["id"], session)
         if row is None:
             return self.error(404)
         return StreamingResponse(self._stream(row["id"]), media_type="text/event-stream",

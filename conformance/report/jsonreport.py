@@ -24,6 +24,7 @@ def build(result: RunResult, target: Target, settings: RunSettings, started_at: 
         "spec_sha256": spec_sha256([document, "requirements.yaml", "schemathesis.yaml"]),
         "seed": settings.seed, "max_examples": settings.max_examples, "max_time_s": settings.max_time_s,
         "workers": settings.workers,
+        "create_body": target.create_source,
         "tls": "not verified" if settings.insecure else ("ca-bundle" if settings.ca_bundle else "verified"),
         "started_at": started_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "duration_s": result.duration_s, "counts": counts(result.results),

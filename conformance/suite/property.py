@@ -28,8 +28,10 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core import NotSet
 from schemathesis.engine import events, from_schema
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from conformance import specs
+from conformance.catalogue import load_catalogue
 from conformance.checks import Verdict
 from conformance.checks.common import below_500, empty_body
 from conformance.checks.contract import contract_for
@@ -45,6 +47,7 @@ class Finding:
     operation: str
     title: str
     reproduce: str
+    requirement: str | None = None  # charged by the check itself; None: spec/schemathesis.yaml's mapping
 
 
 @cache
@@ -88,6 +91,25 @@ def conformance_error_envelope(ctx: Any, response: Any, case: Any) -> bool | Non
     if _api_of(case) == "triport" and response.status_code in (401, 404):
         _raise(error_envelope(_exchange(response, case)))
     return None
+
+
+def _charged(part: str, builtin: Any) -> Any:
+    """Schemathesis' own check of one response part, its failures charged to the requirement the
+    catalogue says grades that part of that answer (a SHOULD's `grades`, else SCHEMA-01)."""
+    def check(ctx: Any, response: Any, case: Any) -> bool | None:
+        try:
+            return builtin(ctx, response, case)
+        except AssertionError as failure:
+            operation_id = case.operation.definition.raw.get("operationId", "")
+            failure.requirement = load_catalogue().grader(_api_of(case), operation_id, response.status_code, part)
+            raise
+    check.__name__ = f"conformance_{part}"
+    check.__doc__ = f"Schemathesis' {builtin.__name__}, graded as the catalogue grades a response's {part}."
+    return schemathesis.check(check)
+
+
+conformance_media_type = _charged("media_type", content_type_conformance)
+conformance_schema = _charged("schema", response_schema_conformance)
 
 
 class OwnershipGuard:
@@ -387,7 +409,7 @@ def _collect(stream: Iterable[Any], redact: Redactor) -> tuple[list[Finding], bo
                     info = node.failure_info
                     if info is not None:
                         findings.append(Finding(node.name, event.recorder.label, info.failure.title,
-                                                redact(info.code_sample)))
+                                                redact(info.code_sample), getattr(info.failure, "requirement", None)))
         elif isinstance(event, events.NonFatalError):
             findings.append(Finding("error", event.label, redact(_first_line(event.value)), ""))
         elif isinstance(event, events.FatalError):
@@ -400,18 +422,23 @@ def _first_line(exc: Exception) -> str:
 
 
 class Observer:
-    """Judges every answer the targeted tests receive against the document and the 5xx rule."""
+    """Judges every answer the targeted tests receive: the 5xx rule (ROBUST-01) and the document,
+    each part of an answer charged to the requirement the catalogue says grades it."""
 
     def __init__(self, api: str, redact: Redactor):
         self.contract, self.redact = contract_for(api), redact
-        self.violations: list[str] = []
-        self.server_errors: list[str] = []
+        self.robust = f"{self.contract.prefix}-ROBUST-01"
+        self.found: dict[str, list[str]] = {}  # requirement id -> what broke it
 
     def see(self, exchange: Exchange) -> None:
         if exchange.retried is not None:  # a 429 the client waited out and sent again: throttling, not an answer
             return
         if exchange.status is not None and not below_500(exchange).ok:
-            self.server_errors.append(self.redact(f"{exchange.method} {exchange.url} -> {exchange.status}"))
-        result = self.contract.check(exchange)
-        if result is not None and not result.ok:
-            self.violations.append(self.redact(f"expected {result.expected}; got {result.actual}"))
+            self._add(self.robust, f"{exchange.method} {exchange.url} -> {exchange.status}")
+        for breach in self.contract.breaches(exchange):
+            self._add(breach.requirement, f"expected {breach.expected}; got {breach.actual}")
+
+    def _add(self, requirement_id: str, text: str) -> None:
+        seen = self.found.setdefault(requirement_id, [])
+        if len(seen) < 50:  # enough to show and count; a hostile target cannot grow it without bound
+            seen.append(self.redact(text))

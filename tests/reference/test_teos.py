@@ -606,6 +606,14 @@ FAULT_PROBES: dict[str, tuple[Probe, Any, Any]] = {
     "crash-on-bad-key": (_bad_key_then_list, (400, 200), (500, 200)),
     "list-status-lowercase": (_listed_statuses, ["Expired", "Expired", "Paid", "Paid"],
                               ["expired", "expired", "paid", "paid"]),
+    "duplicates-toggle": (lambda t: _cancel_with(t, lambda key: [key, key]), CANCELLED, (202, "Open")),
+    "html-400": (lambda t: t.cancel(data="nope").headers["content-type"].split(";")[0], "application/json",
+                 "text/html"),
+    "get-any-tenant": (lambda t: t.request("GET", invoice_path(t.fixtures["other_open"][0])).status_code, 404, 200),
+    "tx-names-foreign": (lambda t: "otherTenants" in transaction_of(t.cancel([t.fixtures["other_open"][0]]))[
+        "DataAsJson"], False, True),
+    "list-all-tenants": (lambda t: t.fixtures["other_open"][0] in {
+        i["Id"] for i in t.request("GET", INVOICES).json()["value"]}, False, True),
 }
 
 

@@ -316,6 +316,7 @@ VARIANT_SIGNS: dict[str, Callable[[Triport, requests.Response], bool]] = {
     "connection-close": lambda t, r: r.headers["connection"] == "close",
     "request-id-header": lambda t, r: r.headers["x-request-id"].startswith("req_"),
     "events-stay-open": lambda t, r: True,  # shown in test_events_stay_open_variant
+    "csrf-server-wide": lambda t, r: True,  # shown in test_csrf_server_wide_variant
 }
 
 
@@ -331,6 +332,15 @@ def test_variant_is_conformant_and_visible(serve: Callable[..., Any], variant: s
     assert rejected.status_code == 404 and isinstance(rejected.json()["error"], str)
     assert triport.client.post(f"{INVOICES}/{invoice_id}/cancel").status_code == 401
     assert VARIANT_SIGNS[variant](triport, rejected)
+
+
+def test_csrf_server_wide_variant(serve: Callable[..., Any]) -> None:
+    """With csrf-server-wide and CSRF on: both sessions hold one token; a made-up one is still 403."""
+    triport = Triport(serve("triport", variants=("csrf-server-wide",), csrf=True))
+    assert triport.csrf == triport.other_csrf
+    invoice_id = triport.create()["id"]
+    assert _csrf_answer(triport, {"X-CSRF-Token": "made-up"}) == 403
+    assert triport.cancel(invoice_id).status_code == 204
 
 
 def test_events_stay_open_variant(serve: Callable[..., Any]) -> None:
@@ -448,6 +458,21 @@ def _csrf_answer(t: Triport, headers: dict[str, str]) -> int:
                          validate=False).status_code
 
 
+def _closed_status(response: requests.Response) -> int:
+    response.close()  # a stream that was served never ends by itself
+    return response.status_code
+
+
+def _hears_other_cancel(t: Triport, owner: dict[str, str]) -> list[str]:
+    """Subscribes to a fresh own invoice, then `owner` creates and cancels one of theirs: the frames heard."""
+    watched = t.create()["id"]
+    seen = frames(t.stream(watched), 1.0)
+    next(seen)  # the snapshot
+    other = t.create(owner)["id"]
+    t.cancel(other, owner, validate=False)
+    return [event for event, _ in seen if event != "comment"]
+
+
 PROBES: dict[str, tuple[Callable[[Triport], Any], Any]] = {
     "cancel-200": (_cancel_status, 204),
     "cancel-204-body": (lambda t: t.cancel(t.create()["id"], validate=False).headers.get("content-length", "0"), "0"),
@@ -480,6 +505,18 @@ PROBES: dict[str, tuple[Callable[[Triport], Any], Any]] = {
     "crash-on-long-id": (lambda t: t.cancel("x" * 100, validate=False).status_code, 404),
     "rails-not-array": (lambda t: isinstance(t.client.get("/v1/billing/rails", validate=False).json()["rails"], list),
                         True),
+    "etag-by-owner": (lambda t: t.cancel(t.config["fixtures"]["other_pending"][1], validate=False).headers.get("etag")
+                      == t.cancel(UNKNOWN_ID, validate=False).headers.get("etag"), True),
+    "csrf-unbound": (lambda t: _csrf_answer(t, {"X-CSRF-Token": t.other_csrf}), 403),
+    "csrf-double-submit": (lambda t: _csrf_answer(t, {"X-CSRF-Token": "made-up"}), 403),
+    "get-any-owner": (lambda t: t.client.get(f"{INVOICES}/{t.config['fixtures']['other_pending'][0]}",
+                                             cookies=t.primary, validate=False).status_code, 404),
+    "list-all-users": (lambda t: t.config["fixtures"]["other_pending"][0] in t.listed("pending"), False),
+    "events-user-broadcast": (lambda t: _hears_other_cancel(t, t.primary), ["open"]),
+    "events-broadcast": (lambda t: _hears_other_cancel(t, t.other), ["open"]),
+    "events-any-owner": (lambda t: _closed_status(t.client.get(
+        f"{INVOICES}/{t.config['fixtures']['other_pending'][0]}/events", cookies=t.primary, validate=False,
+        stream=True, timeout=5)), 404),
 }
 
 

@@ -21,13 +21,13 @@ HOSTILE = '<img src=x onerror="alert(1)">'
 def report() -> dict[str, Any]:
     exchange = {"method": "POST", "url": "http://127.0.0.1:1/v1/billing/invoices/inv_1/cancel", "status": 200,
                 "headers": {"content-length": "0"}, "body_excerpt": HOSTILE, "body_truncated": False,
-                "elapsed_s": 0.01, "error": None, "retried_after_s": None,
+                "elapsed_s": 0.01, "error": None, "retried_after_s": None, "notes": [],
                 "curl": "curl -X POST -H 'Cookie: nl_session=<redacted>' http://x"}
     requirement = {"level": "MUST", "duration_s": 0.1, "measurements": {}, "evidence": []}
     data = {
         "verdict": "fail", "api": "triport", "target": "http://127.0.0.1:1", "profile": "full", "strict": False,
         "suite_version": "0.1.0", "spec_sha256": "0" * 64, "seed": 7, "max_examples": 3, "max_time_s": 4.0,
-        "workers": 1, "tls": "verified", "started_at": "2026-11-21T20:00:00Z", "duration_s": 1.5,
+        "workers": 1, "tls": "verified", "create_body": "config", "started_at": "2026-11-21T20:00:00Z", "duration_s": 1.5,
         "property": {"cases": 120, "digest": "ab" * 32, "duration_s": 1.0, "cut": True},
         "throttled": {"retries": 0, "waited_s": 0},
         "counts": {"pass": 1, "fail": 1, "warn": 0, "skip": 1, "error": 0},

@@ -147,11 +147,15 @@ def test_teos_cancel_07_other_tenants_fixture_is_ignored(teos: Teos, target: Tar
 
 
 @requirement("TEOS-CANCEL-08")
-def test_teos_cancel_08_duplicate_ids_are_harmless(teos: Teos, provision: Provisioner) -> None:
-    """Sends a cancel of [A, A, B, A] for two fresh Open invoices A and B.
-    Expects 202, and both settling to Cancelled."""
+@pytest.mark.parametrize("copies", [(3, 1), (2, 4)], ids=["odd-copies", "even-copies"])
+def test_teos_cancel_08_duplicate_ids_are_harmless(teos: Teos, provision: Provisioner,
+                                                   copies: tuple[int, int]) -> None:
+    """Sends a cancel listing fresh Open invoices A and B repeatedly: A 3 times and B once, or A 2 and B 4.
+    Expects 202, and both settling to Cancelled (an even count must not undo what an odd one does)."""
     first, second = provision.open(), provision.open()
-    require(status_in(teos.cancel([first, first, second, first]), 202))
+    batch = [first] * copies[0] + [second] * copies[1]
+    batch.insert(1, batch.pop())  # the copies interleaved: A, B, A, ...
+    require(status_in(teos.cancel(batch), 202))
     teos.settle([first, second])
 
 

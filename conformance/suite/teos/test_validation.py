@@ -8,6 +8,9 @@ from conformance.checks import require
 from conformance.checks.common import status_in
 from conformance.checks.teos import coreledger_error
 
+from conformance.suite.property import Finding, Observer
+from conformance.suite.whole_api import judge
+
 from .conftest import Provisioner, Teos
 
 requirement = pytest.mark.requirement
@@ -163,3 +166,12 @@ def test_teos_error_01_400_carries_the_error_body(teos: Teos, body: bytes) -> No
     if exchange.status != 400:
         pytest.skip(f"not decidable: the cancel answered {exchange.status}, not 400 (graded by TEOS-VALID-*)")
     require(coreledger_error(exchange))
+
+
+@requirement("TEOS-ERROR-01")
+@pytest.mark.whole_api
+def test_teos_error_01_every_error_answer_carries_the_error_body(findings: list[Finding] | None,
+                                                                 observer: Observer) -> None:
+    """Judges the media type and body of every 400 and 404 the generated cases and targeted tests received.
+    Expects CoreLedger's error body, as the document describes it (a SHOULD: TEOS-SCHEMA-01 leaves these to it)."""
+    judge("TEOS-ERROR-01", "teos", findings, observer, "every 400 and 404 with CoreLedger's error body")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from conformance.checks import require
-from conformance.checks.common import status_in, volatile_paths
-from conformance.checks.triport import invoice_status
+from conformance.checks import require, step, verdict
+from conformance.checks.triport import snapshot_first
 from conformance.http import CheckFailed, Client, EventStream, Exchange
 from conformance.suite.ids import unknown_like
 from conformance.suite.provision import BaseProvisioner
@@ -34,11 +34,15 @@ class Triport:
         return {"nl_session": self.sessions[who]} if self.sessions.get(who) else {}
 
     def send(self, method: str, path: str, who: str = "primary", *, csrf: str | None = "auto",
-             **kwargs: Any) -> Exchange:
+             csrf_cookie: str | None = "auto", **kwargs: Any) -> Exchange:
+        """`csrf`: the X-CSRF-Token to send (auto: the user's own, where CSRF is enforced; None: none);
+        `csrf_cookie`: the nl_csrf cookie beside it (auto: the user's own token, or the header's)."""
         cookies, headers = self.cookies(who), dict(kwargs.pop("headers", {}))
         token = self.csrf.get(who) if csrf == "auto" else csrf
         if token and method not in ("GET", "HEAD"):
-            cookies["nl_csrf"] = self.csrf.get(who) or token
+            cookie = (self.csrf.get(who) or token) if csrf_cookie == "auto" else csrf_cookie
+            if cookie:
+                cookies["nl_csrf"] = cookie
             headers["X-CSRF-Token"] = token
         return self.client.request(method, path, cookies=cookies, headers=headers, **kwargs)
 
@@ -46,42 +50,93 @@ class Triport:
         return self.send(kwargs.pop("method", "POST"), f"{INVOICES}/{quote(invoice_id, safe='')}/cancel", who,
                          **kwargs)
 
+    def cancelled(self, invoice_id: str, who: str = "primary") -> None:
+        """Cancel as a step (to make an invoice terminal, to trigger an event): its own 204 is judged
+        by TRIPORT-CANCEL-01, so here a refusal leaves the requirement undecided."""
+        with step(f"cancel invoice {invoice_id} ({who} user) as a step"):
+            exchange = self.cancel(invoice_id, who)
+            require(verdict(exchange.status == 204, "204", f"status {exchange.status}: {exchange.excerpt()}"))
+
+    @contextmanager
+    def subscribed(self, invoice_id: str, who: str = "primary") -> Iterator[EventStream]:
+        """An open subscription whose snapshot (reading pending) has been read: a step for the tests
+        that only observe with it (TRIPORT-EVENTS-01 judges the subscription itself)."""
+        what = f"subscribe to invoice {invoice_id} and read its snapshot (judged by TRIPORT-EVENTS-01)"
+        with step(what):
+            stream = self.stream(invoice_id, who)
+        try:
+            with step(what):
+                require(verdict(stream.exchange.status == 200, "200", f"status {stream.exchange.status}"))
+                first = next(stream.frames(self.settings.event_wait_s), None)
+                require(snapshot_first([first] if first else [], "pending"))
+            yield stream
+        finally:
+            stream.close()
+
     def read(self, invoice_id: str, who: str = "primary") -> Exchange:
         return self.send("GET", f"{INVOICES}/{quote(invoice_id, safe='')}", who)
 
     def status(self, invoice_id: str, who: str = "primary") -> str:
-        """The invoice's status as its owner reads it; the read itself must succeed."""
-        exchange = self.read(invoice_id, who)
-        require(status_in(exchange, 200))
-        return exchange.json().get("status")
+        """The invoice's status as its owner reads it. The read is a step: if it fails, the requirement
+        that needed it is undecided."""
+        with step(f"read invoice {invoice_id} back ({who} user's GET)"):
+            exchange = self.read(invoice_id, who)
+            body = _json_object(exchange) if exchange.status == 200 else None
+            require(verdict(body is not None, "200 with the invoice", f"status {exchange.status}: "
+                            f"{exchange.excerpt()}"))
+        return body.get("status")
 
     def assert_status(self, invoice_id: str, expected: str, who: str = "primary") -> None:
-        require(invoice_status(self.read(invoice_id, who), expected))
+        actual = self.status(invoice_id, who)
+        owner = "" if who == "primary" else f" for its {who} user"
+        require(verdict(actual == expected, f"invoice {invoice_id} to read {expected}{owner}", f"it reads {actual!r}"))
 
     def listed(self, status: str, who: str = "primary") -> list[dict[str, Any]]:
-        exchange = self.send("GET", f"{INVOICES}?status={status}&limit=100", who)
-        require(status_in(exchange, 200))
-        return exchange.json()["invoices"]
+        """The caller's invoices of one status (a step: a failed list is undecided)."""
+        return self._list(f"?status={status}&limit=100", f"{status} ", who)
+
+    def listed_all(self, who: str = "primary") -> list[dict[str, Any]]:
+        return self._list("?limit=100", "", who)
+
+    def _list(self, query: str, label: str, who: str) -> list[dict[str, Any]]:
+        with step(f"list the {who} user's {label}invoices"):
+            exchange = self.send("GET", f"{INVOICES}{query}", who)
+            body = _json_object(exchange) if exchange.status == 200 else None
+            invoices = body.get("invoices") if body else None
+            require(verdict(isinstance(invoices, list), "200 with an invoices array",
+                            f"status {exchange.status}: {exchange.excerpt()}"))
+        return [i for i in invoices if isinstance(i, dict)]
 
     def create(self, who: str = "primary") -> str:
-        exchange = self.send("POST", INVOICES, who, json_body=dict(self.target.create_body))
-        if exchange.status not in (200, 201):  # TRIPORT-D-CREATE-STATUS
-            raise CheckFailed("create to answer 200 or 201 (the suite needs invoices of its own)",
-                              f"status {exchange.status}: {exchange.body[:120]!r}")
-        return exchange.json()["id"]
+        """A fresh pending invoice of `who`: a step (the suite needs it, no requirement judges it here)."""
+        key = "create.body" if who == "primary" else "create.body, as the second user"
+        with step(f"create an invoice ({key})"):
+            exchange = self.send("POST", INVOICES, who, json_body=dict(self.target.create_body))
+            body = _json_object(exchange) if exchange.status in (200, 201) else None  # TRIPORT-D-CREATE-STATUS
+            require(verdict(body is not None and isinstance(body.get("id"), str), "200 or 201 with the invoice",
+                            f"status {exchange.status}: {exchange.excerpt()}"))
+        return body["id"]
 
     def stream(self, invoice_id: str, who: str = "primary") -> EventStream:
+        """A subscription to the invoice's events (judged by the EVENTS tests that open it)."""
         return self.client.stream(f"{INVOICES}/{quote(invoice_id, safe='')}/events", cookies=self.cookies(who),
                                   read_timeout_s=self.settings.event_wait_s)
 
-    def volatile(self) -> set[str]:
-        """JSON paths that differ between two fresh rejections (request ids, clocks). Learned from two
-        unknown ids, never from the repeats under test: a repeat that drifts must not teach it."""
-        return volatile_paths(self.cancel(self.unknown()), self.cancel(self.unknown()))
+    def unknown_cancel(self) -> Exchange:
+        """A cancel of a fresh unknown id: the reference answer rejections are compared around."""
+        return self.cancel(self.unknown())
 
     def unknown(self) -> str:
         samples = [i for ids in self.target.fixtures.values() for i in ids]
         return unknown_like(samples[0] if samples else None)
+
+
+def _json_object(exchange: Exchange) -> dict[str, Any] | None:
+    try:
+        body = exchange.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 class Provisioner(BaseProvisioner):

@@ -1,4 +1,4 @@
-"""The flat error envelope on the cancel endpoint's 401 and 404."""
+"""The flat error envelope on the cancel endpoint's 401 and 404, and error answers' media type."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import pytest
 from conformance.checks import require
 from conformance.checks.common import json_media_type, status_in
 from conformance.checks.triport import error_envelope
+
+from conformance.suite.property import Finding, Observer
+from conformance.suite.whole_api import judge
 
 from .conftest import Triport
 
@@ -31,3 +34,12 @@ def test_triport_error_02_errors_are_labelled_json(triport: Triport) -> None:
     Expects both answers labelled application/json."""
     require(json_media_type(triport.cancel(triport.unknown())),
             json_media_type(triport.cancel(triport.unknown(), who="none")))
+
+
+@requirement("TRIPORT-ERROR-02")
+@pytest.mark.whole_api
+def test_triport_error_02_every_error_answer_is_labelled_json(findings: list[Finding] | None,
+                                                              observer: Observer) -> None:
+    """Judges the media type of every 4xx the generated cases and targeted tests received.
+    Expects a JSON media type (a SHOULD: TRIPORT-SCHEMA-01 leaves it to this requirement)."""
+    judge("TRIPORT-ERROR-02", "triport", findings, observer, "every 4xx labelled JSON")

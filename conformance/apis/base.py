@@ -1,0 +1,54 @@
+"""The shape of an API description (one module per API beside this one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.http import Client, Exchange
+from conformance.target import Target
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    prefix: str  # of its requirement ids
+    document: str
+    primary: str  # the credential of the primary user or tenant
+    other: str  # the second user's or tenant's
+    probe: str  # a read every target must answer with the primary credential (the run's preflight)
+    invoices: str  # the collection: POST creates
+    open_status: str  # the status a cancel can still change
+    id_member: str  # of a created invoice
+
+    def credential_for(self, who: str) -> str:
+        return self.primary if who == "primary" else self.other
+
+    def auth(self, target: Target, who: str, method: str) -> tuple[dict[str, str], dict[str, str]]:
+        """(cookies, headers) that authenticate `who` for a request with this method."""
+        raise NotImplementedError
+
+    def send(self, client: Client, target: Target, method: str, path: str, who: str = "primary",
+             **kwargs: Any) -> Exchange:
+        cookies, headers = self.auth(target, who, method)
+        return client.request(method, path, cookies=cookies, headers=headers, **kwargs)
+
+    def cancel(self, client: Client, target: Target, invoice_id: str, who: str = "primary") -> Exchange:
+        raise NotImplementedError
+
+    def default_create_body(self, client: Client) -> dict[str, Any] | str:
+        """A create body built from the docs, or why none can be (a sentence naming what to configure)."""
+        return "this API's create body cannot be built from the docs"
+
+    def created_id(self, exchange: Exchange) -> str | None:
+        """The id of the invoice a create made, or None when it did not answer with one."""
+        if exchange.status not in self.create_statuses:
+            return None
+        try:
+            body = exchange.json()
+        except ValueError:
+            return None
+        created = body.get(self.id_member) if isinstance(body, dict) else None
+        return created if isinstance(created, str) and created else None
+
+    create_statuses: tuple[int, ...] = (201,)

@@ -1,0 +1,54 @@
+"""Triport console billing: cookie `nl_session`, and `X-CSRF-Token` + `nl_csrf` where CSRF is enforced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from conformance.apis.base import Api
+from conformance.http import Client, Exchange, NoResponse
+from conformance.target import Target
+
+INVOICES = "/v1/billing/invoices"
+RAILS = "/v1/billing/rails"
+# Create, from the docs: a documented channel and bill_action; the rail comes from the target's own list.
+CHANNEL = "crypto-onchain"
+BILL_ACTION = {"type": "topup", "plan": "starter", "months": 1}
+SESSIONS = {"primary": "session", "other": "other_session", "expired": "expired_session"}
+CSRF_TOKENS = {"primary": "csrf_token", "other": "other_csrf_token"}
+
+
+@dataclass(frozen=True)
+class Triport(Api):
+    create_statuses: tuple[int, ...] = (200, 201)  # TRIPORT-D-CREATE-STATUS
+
+    def auth(self, target: Target, who: str, method: str) -> tuple[dict[str, str], dict[str, str]]:
+        session = target.credential(SESSIONS.get(who, who))
+        cookies = {"nl_session": session} if session else {}
+        token = target.credential(CSRF_TOKENS.get(who, ""))
+        if token and method not in ("GET", "HEAD"):
+            return {**cookies, "nl_csrf": token}, {"X-CSRF-Token": token}
+        return cookies, {}
+
+    def cancel(self, client: Client, target: Target, invoice_id: str, who: str = "primary") -> Exchange:
+        return self.send(client, target, "POST", f"{INVOICES}/{quote(invoice_id, safe='')}/cancel", who)
+
+    def default_create_body(self, client: Client) -> dict[str, Any] | str:
+        """channel crypto-onchain, a topup of the starter plan for a month, and the first rail the
+        target's GET /v1/billing/rails lists for that channel."""
+        try:
+            exchange = client.request("GET", RAILS)
+            rails = exchange.json().get("rails") if exchange.status == 200 else None
+        except (NoResponse, ValueError, AttributeError):
+            rails = None
+        usable = [r.get("id") for r in rails or () if isinstance(r, dict) and isinstance(r.get("id"), str)
+                  and CHANNEL in (r.get("channels") or ())]
+        if not usable:
+            return (f"no [create] body is configured, and GET {RAILS} listed no rail for channel {CHANNEL}: "
+                    "set create.body in the config")
+        return {"channel": CHANNEL, "rail": usable[0], "bill_action": dict(BILL_ACTION)}
+
+
+TRIPORT = Triport("triport", "TRIPORT", "triport.openapi.yaml", "session", "other_session",
+                  f"{INVOICES}?limit=1", INVOICES, "pending", "id")
