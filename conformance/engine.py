@@ -14,7 +14,7 @@ import pytest
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
 from conformance.checks import StepFailed
 from conformance.grading import RequirementResult, TestOutcome, grade, verdict
-from conformance.http import CheckFailed, Exchange, Redactor
+from conformance.http import CheckFailed, DeadlinePassed, Exchange, Redactor
 from conformance.suite.property import ALL, Observer, Part, PropertyRun, run_schemathesis
 from conformance.target import RunSettings, Target
 
@@ -217,14 +217,24 @@ def _reason(call: pytest.CallInfo) -> str:
     if isinstance(exc, CheckFailed):
         prefix = "" if call.when == "call" else f"could not set up the test ({call.when}): "
         return f"{prefix}expected {exc.expected}; got {exc.actual}"
-    if isinstance(exc, StepFailed):
+    if isinstance(exc, StepFailed | DeadlinePassed):
         return str(exc)[:500]
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:500]
+    return f"could not decide: {describe(exc)}"[:500]
 
 
-class DeadlinePassed(RuntimeError):
-    """The run's --deadline passed before a test started: that requirement is undecided."""
+# What an exception the suite did not foresee says about the answer that caused it, for a person.
+_MEANINGS = ((RecursionError, "the answer is nested too deeply to read"),
+             (UnicodeError, "the answer carries text that cannot be encoded (for example a lone surrogate)"),
+             (KeyError, "the answer lacks a member the suite needed"),
+             ((TypeError, AttributeError), "the answer's JSON has a shape the suite did not expect"),
+             (ValueError, "the answer could not be read as the value expected"))
+
+
+def describe(exc: BaseException) -> str:
+    """One line for a person: what went wrong, then the exception's own first line."""
+    meaning = next((text for kinds, text in _MEANINGS if isinstance(exc, kinds)), "the suite hit an unexpected error")
+    detail = (str(exc).strip().splitlines() or [""])[0][:200]
+    return f"{meaning} ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
 class SuiteBroken(RuntimeError):

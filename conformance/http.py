@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import shlex
 import threading
 import time
@@ -11,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import requests
 import urllib3
 
 from conformance.sse import Event, SseDecoder
+from conformance.transport import MAX_BODY_BYTES, TRUNCATED, WATCHDOG, Answer, Breaker, bounded_session
 
-MAX_BODY_BYTES = 1024 * 1024  # read at most this much of any body; the rest is never downloaded
 EXCERPT_BYTES = 2048  # how much of a body the evidence keeps
 REDACTED = "<redacted>"
 
@@ -30,20 +33,72 @@ class CheckFailed(AssertionError):
         super().__init__(f"expected {expected}; got {actual}")
 
 
+def path_segment(value: str) -> str:
+    """A path segment for any id a target handed out, lone surrogates included (never an encode error)."""
+    return quote(value.encode("utf-8", "surrogatepass"), safe="")
+
+
+class DeadlinePassed(RuntimeError):
+    """The run's --deadline has passed: what was not finished is undecided."""
+
+
 class NoResponse(CheckFailed):
     """The target did not answer (timeout, refused, reset, framing error): the requirement fails."""
 
 
 class Redactor:
-    """Replaces every configured secret in text with <redacted>."""
+    """Replaces every configured secret in text with <redacted>: as it is, with any of its characters
+    JSON-escaped (\\u002d) or percent-encoded (%2D), and base64-encoded at any alignment (standard
+    or URL-safe alphabet); and a piece of one cut off at either end of the text by someone else's cut.
+    Text is redacted before the kit cuts it, so no cut can split a secret."""
+
+    EDGE = 6  # a cut-off piece this long at an edge of the text counts as a piece of the secret
 
     def __init__(self, secrets: list[str]):
-        self._secrets = sorted((s for s in secrets if s), key=len, reverse=True)
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        forms = [_spelled(secret) for secret in self._secrets]
+        forms += [re.escape(core) for secret in self._secrets for core in _base64_cores(secret)]
+        self._pattern = re.compile("|".join(forms)) if forms else None
 
     def __call__(self, text: str) -> str:
+        if self._pattern is None or not text:
+            return text
+        text = self._pattern.sub(REDACTED, text)
         for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
+            for size in range(min(len(secret) - 1, 64), self.EDGE - 1, -1):
+                if text.endswith(secret[:size]):
+                    text = text[:-size] + REDACTED
+                    break
+            for size in range(min(len(secret) - 1, 64), self.EDGE - 1, -1):
+                if text.startswith(secret[-size:]):
+                    text = REDACTED + text[size:]
+                    break
         return text
+
+
+def _spelled(secret: str) -> str:
+    """A pattern for the secret with each character as it is, JSON-escaped or percent-encoded."""
+    def one(char: str) -> str:
+        options = [re.escape(char), rf"\\u{ord(char):04x}"] if ord(char) < 0x10000 else [re.escape(char)]
+        options += [f"%{byte:02x}" for byte in char.encode()] if len(char.encode()) == 1 else []
+        if char == " ":
+            options.append(r"\+")
+        return "(?:" + "|".join(options) + ")"
+    return "(?i:" + "".join(one(char) for char in secret) + ")" if secret.isascii() else re.escape(secret)
+
+
+def _base64_cores(secret: str) -> list[str]:
+    """The base64 text that encodes the secret wherever it sits in a longer encoded string: for each of
+    the three alignments, the characters that depend on the secret's bytes alone."""
+    raw, cores = secret.encode(), []
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode()
+        start = (shift * 4 + 2) // 3  # characters that also depend on the padding before it
+        end = ((shift + len(raw)) // 3) * 4  # the last full group is the last one the secret alone decides
+        core = encoded[start:end]
+        if len(core) >= 8:
+            cores += [core, core.replace("+", "-").replace("/", "_")]
+    return cores
 
 
 @dataclass
@@ -62,6 +117,7 @@ class Exchange:
     error: str | None = None
     retried: float | None = None  # a 429 the client waited this long after, then sent again
     notes: list[str] = field(default_factory=list)  # what the client set aside (cut lines, events), said in the evidence
+    redact: Callable[[str], str] = field(default=lambda text: text, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
@@ -77,8 +133,8 @@ class Exchange:
         """The start of the body as text, for a reason line (never a bytes repr)."""
         if not self.body:
             return "no body"
-        text = self.body[:limit].decode("utf-8", "replace")
-        return " ".join(text.split()) + ("..." if len(self.body) > limit else "")
+        text = " ".join(self.redact(self.body.decode("utf-8", "replace")).split())  # redacted, then cut
+        return text[:limit] + ("..." if len(text) > limit else "")
 
     def curl(self) -> str:
         parts = ["curl", "-X", self.method]
@@ -90,11 +146,11 @@ class Exchange:
 
     def evidence(self, redact: Redactor) -> dict[str, Any]:
         """The exchange as report evidence; every string passes through the redactor."""
-        excerpt = self.body[:EXCERPT_BYTES].decode("utf-8", "replace")
+        excerpt = redact(self.body.decode("utf-8", "replace"))[:EXCERPT_BYTES]  # redacted before it is cut
         return {
             "method": self.method, "url": redact(self.url), "status": self.status,
             "headers": {k: redact(v) for k, v in self.headers.items()},
-            "body_excerpt": redact(excerpt), "body_truncated": self.truncated or len(self.body) > EXCERPT_BYTES,
+            "body_excerpt": excerpt, "body_truncated": self.truncated or len(self.body) > EXCERPT_BYTES,
             "elapsed_s": round(self.elapsed_s, 4), "error": redact(self.error) if self.error else None,
             "retried_after_s": self.retried, "notes": [redact(note) for note in self.notes],
             "curl": redact(self.curl()),
@@ -144,6 +200,18 @@ class Client:
     pacer: Pacer | None = None
     retries: int = 3
     retry_cap_s: float = 30.0
+    deadline: float | None = None  # time.monotonic() past which nothing is sent (the run's --deadline)
+    breaker: Breaker | None = None  # an operation that keeps timing out is not sent again
+
+    def _budget(self, timeout_s: float | None) -> float:
+        """This answer's time: the timeout, or what is left of the run's deadline if that is less."""
+        budget = timeout_s or self.timeout_s
+        if self.deadline is None:
+            return budget
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlinePassed("stopped: the run's --deadline had passed")
+        return min(budget, left)
 
     def request(self, method: str, path: str, *, cookies: dict[str, str] | None = None,
                 headers: dict[str, str] | None = None, json_body: Any = None, data: bytes | str | None = None,
@@ -159,24 +227,28 @@ class Client:
     def _once(self, method: str, path: str, cookies: dict[str, str] | None, headers: dict[str, str] | None,
               json_body: Any, data: bytes | str | None, timeout_s: float | None, may_retry: bool) -> Exchange:
         prepared = self._prepare(method, path, cookies, headers, json_body, data)
-        exchange = Exchange(method, prepared.url, self._shown_headers(prepared), _bytes(prepared.body))
+        exchange = Exchange(method, prepared.url, self._shown_headers(prepared), _bytes(prepared.body),
+                            redact=self.redact)
         if self.pacer:
             self.pacer.wait()
+        budget = self._budget(timeout_s)
         started = time.monotonic()
         try:
-            with requests.Session() as session:
-                response = session.send(prepared, timeout=timeout_s or self.timeout_s,
-                                        allow_redirects=False, stream=True, verify=self.verify)
+            with bounded_session(breaker=self.breaker) as session:
+                response = session.send(prepared, timeout=budget,
+                                        allow_redirects=False, stream=False, verify=self.verify)
                 exchange.status, exchange.headers = response.status_code, dict(response.headers)
-                exchange.body, exchange.truncated = _bounded(response, started + (timeout_s or self.timeout_s))
+                exchange.body, exchange.truncated = response.content, getattr(response, TRUNCATED, False)
         except requests.Timeout:
-            exchange.error = f"no response within {timeout_s or self.timeout_s:g} s"
+            exchange.error = f"no response within {budget:g} s"
         except requests.RequestException as exc:
             exchange.error = f"{type(exc).__name__}: {_first_line(exc)}"
         exchange.elapsed_s = time.monotonic() - started
         if exchange.status == 429 and may_retry:  # marked before it is recorded: observers let it pass
             exchange.retried = retry_after_s(exchange.header("Retry-After"), self.retry_cap_s)
         self.record(exchange)
+        if exchange.error and self.deadline is not None and time.monotonic() >= self.deadline:
+            raise DeadlinePassed(f"stopped: the run's --deadline passed while {method} {path} waited")
         if exchange.error:
             raise NoResponse(f"an answer to {method} {path}", exchange.error)
         return exchange
@@ -185,12 +257,13 @@ class Client:
                read_timeout_s: float | None = None) -> EventStream:
         """Open a Server-Sent Events stream; a silent stream stops a read after `read_timeout_s`."""
         prepared = self._prepare("GET", path, cookies, {"Accept": "text/event-stream"}, None, None)
-        exchange = Exchange("GET", prepared.url, self._shown_headers(prepared), None)
-        session = requests.Session()
+        exchange = Exchange("GET", prepared.url, self._shown_headers(prepared), None, redact=self.redact)
+        session = bounded_session(hold_streams=True)
         if self.pacer:
             self.pacer.wait()
+        budget = self._budget(None)
         try:
-            response = session.send(prepared, timeout=(self.timeout_s, read_timeout_s or self.timeout_s),
+            response = session.send(prepared, timeout=(budget, min(read_timeout_s or budget, budget)),
                                     allow_redirects=False, stream=True, verify=self.verify)
         except requests.RequestException as exc:
             session.close()
@@ -239,7 +312,7 @@ class EventStream:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
-            self._read_within(left)
+            disarm = self._read_within(left)
             try:
                 self._ready += self.decoder.feed(next(self._chunks))
                 self.exchange.notes = list(dict.fromkeys(self.decoder.cut))
@@ -248,6 +321,8 @@ class EventStream:
                 return
             except requests.RequestException:  # a read timed out or the connection broke
                 return
+            finally:
+                disarm()
 
     def _keep(self, text: bytes) -> None:
         """The frames as evidence, bounded like any body."""
@@ -270,36 +345,26 @@ class EventStream:
                 return
             yield data
 
-    def _read_within(self, seconds: float) -> None:
-        """Bound the next read by what is left of the wait, not the stream's whole read timeout: a
-        stream that stalls mid-wait must not hold the run for longer than the wait it was given."""
+    def _read_within(self, seconds: float) -> Callable[[], None]:
+        """Bound the next read by what is left of the wait, not the stream's whole read timeout: each
+        socket read times out then, and a watchdog shuts the socket down then too (a chunk-size line
+        trickling in a byte at a time would otherwise hold the read). Returns what disarms it."""
         raw = self.response.raw
         # The connection's socket; once http.client knows the server will close, only the reader has it.
         sock = getattr(getattr(raw, "_connection", None), "sock", None)
         if sock is None:
             sock = getattr(getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None), "_sock", None)
-        if sock is not None:
-            sock.settimeout(max(seconds, 0.01))
+        if sock is None:
+            return lambda: None
+        sock.settimeout(max(seconds, 0.01))
+        answer = Answer()
+        answer.sockets.append(sock)
+        token = WATCHDOG.arm(time.monotonic() + max(seconds, 0.01), answer.expire)
+        return lambda: WATCHDOG.disarm(token)
 
     def close(self) -> None:
         self.response.close()
         self.session.close()
-
-
-def _bounded(response: requests.Response, deadline: float) -> tuple[bytes, bool]:
-    """Read at most MAX_BODY_BYTES, by `deadline`; a larger body is cut and flagged, never buffered
-    whole, and a body that trickles in past the deadline is a timeout (each read alone would pass)."""
-    chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=65536):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            response.close()
-            return b"".join(chunks)[:MAX_BODY_BYTES], True
-        if time.monotonic() > deadline:
-            response.close()
-            raise requests.Timeout("the body was still arriving at the deadline")
-    return b"".join(chunks), False
 
 
 def _bytes(body: bytes | str | None) -> bytes | None:

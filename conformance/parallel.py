@@ -35,6 +35,7 @@ from conformance.http import Redactor
 from conformance.suite.property import Finding, Part, PropertyRun
 from conformance.suite.whole_api import observed_failure
 from conformance.target import RunSettings, Target
+from conformance.transport import WATCHDOG
 
 DEFAULT_WORKER_COMMAND = [sys.executable, "-m", "conformance.worker"]
 WORKER_COMMAND = DEFAULT_WORKER_COMMAND  # a test may replace it
@@ -278,6 +279,7 @@ def _start(siblings: Sequence[subprocess.Popen | Forked]) -> subprocess.Popen | 
     """A forked copy of this process when that is safe: on Linux (macOS' system libraries may not
     survive a fork without exec), with no other thread running here, and for the kit's own worker.
     Else a new interpreter."""
+    WATCHDOG.quiesce()  # its thread ends when nothing is armed: no answer is being read now
     if (WORKER_COMMAND == DEFAULT_WORKER_COMMAND and sys.platform.startswith("linux")
             and threading.active_count() == 1):
         return Forked([f.fileno() for sibling in siblings for f in (sibling.stdin, sibling.stdout, sibling.stderr)])

@@ -158,17 +158,23 @@ def requirement_line(result: RequirementResult) -> str:
 
 def property_line(api: str, run: PropertyRun, settings: RunSettings) -> str:
     line = f"{api}: {run.cases} generated cases in {run.duration_s:.1f} s, digest {run.digest[:12]}"
+    if run.stopped_by == "deadline":
+        return line + f"; stopped by --deadline ({settings.deadline_s:g} s) before --max-examples was spent"
     if run.cut:
         return (line + f"; stopped at the --max-time ceiling ({settings.max_time_s:g} s) before --max-examples "
                 f"{settings.max_examples} was spent, so these cases are not repeatable: raise --max-time")
     return line
 
 
-def summary_line(results: list[RunResult]) -> str:
+def summary_line(results: list[RunResult], settings: RunSettings | None = None) -> str:
     total = {k: sum(counts(r.results)[k] for r in results) for k in ("pass", "fail", "warn", "skip", "error")}
     n = sum(len(r.results) for r in results)
     extra = "".join(f", {total[k]} {label}" for k, label in (("warn", "warned"), ("error", "undecided")) if total[k])
-    return f"{n} requirements: {total['pass']} passed, {total['fail']} failed, {total['skip']} skipped{extra}"
+    line = f"{n} requirements: {total['pass']} passed, {total['fail']} failed, {total['skip']} skipped{extra}"
+    stopped = any("--deadline" in r.reason for result in results for r in result.results if r.outcome == "error")
+    if stopped and settings is not None and settings.deadline_s:
+        line += f"; the run's --deadline ({settings.deadline_s:g} s) stopped it"
+    return line
 
 
 def execute(request: RunRequest, say: Callable[[str], None]) -> int:
@@ -222,7 +228,7 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
                 say(f"{target.api}: the target answered 429 {len(result.throttled)} time(s); the run waited "
                     f"{sum(result.throttled):.1f} s in all and retried (a lower --max-rps avoids it)")
             say(f"{target.api}: verdict {result.verdict}; reports in {directory}/")
-    say(summary_line(results))
+    say(summary_line(results, request.settings))
     verdicts = {r.verdict for r in results}
     if "fail" in verdicts:
         return EXIT_FAIL

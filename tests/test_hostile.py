@@ -4,8 +4,11 @@ writes its reports, and shows no traceback."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import socket
+import urllib.parse
 import socketserver
 import struct
 import threading
@@ -18,7 +21,7 @@ import pytest
 
 from conformance import cli
 
-SESSION = "hostile-session-value-7f3a"
+SESSION = "hostile/session+value=7f3a"  # reserved characters: its percent-encoded form differs
 ENVELOPE = b'{"error":"not found"}'
 
 
@@ -47,6 +50,8 @@ class Hostile(socketserver.BaseRequestHandler):
                 self.misbehave()
             elif "/cancel" in line:
                 self.request.sendall(answer("401 Unauthorized", b'{"error":"unauthorized"}', "Connection: close"))
+            elif line.startswith("GET /v1/billing/invoices") and self.mode.startswith("list-"):
+                self.misbehave(self.mode.removeprefix("list-"))
             elif line.startswith("GET /v1/billing/invoices"):
                 self.request.sendall(answer("200 OK", b'{"invoices":[],"total":0}', "Connection: close"))
             else:
@@ -54,8 +59,8 @@ class Hostile(socketserver.BaseRequestHandler):
         except OSError:
             pass
 
-    def misbehave(self) -> None:
-        send, mode = self.request.sendall, self.mode
+    def misbehave(self, mode: str = "") -> None:
+        send, mode = self.request.sendall, mode or self.mode
         if mode == "reset":  # RST instead of an answer
             self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         elif mode == "short-body":  # promises 100 bytes, sends 10, closes
@@ -68,6 +73,26 @@ class Hostile(socketserver.BaseRequestHandler):
                 time.sleep(0.2)
         elif mode == "hang":  # reads the request, never answers
             time.sleep(8)
+        elif mode == "trickle-head":  # a plausible answer, a byte every 0.1 s: each read is quick, the answer never is
+            for byte in answer("404 Not Found", ENVELOPE, "Connection: close"):
+                send(bytes([byte]))
+                time.sleep(0.1)
+        elif mode == "endless-100":  # interim answers without end, never a final one
+            for _ in range(200):
+                send(b"HTTP/1.1 100 Continue\r\n\r\n")
+                time.sleep(0.05)
+        elif mode == "bad-chunk":  # a chunk size that is not hexadecimal
+            send(b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+                 b"zz\r\n{}\r\n0\r\n\r\n")
+        elif mode == "gzip-bomb":  # 100 MB of spaces in 100 KB of gzip
+            bomb = gzip.compress(b" " * 100_000_000, compresslevel=9)
+            send(answer("404 Not Found", bomb, "Content-Encoding: gzip", "Connection: close"))
+        elif mode == "echo":  # the credential back, raw, JSON-escaped, percent-encoded, base64, and across the cut
+            forms = [SESSION, SESSION.replace("/", "\\u002f").replace("+", "\\u002b"),
+                     urllib.parse.quote(SESSION, safe=""), base64.b64encode(f"nl_session={SESSION}".encode()).decode()]
+            padding = "x" * (2048 - 9 - len(SESSION) // 2)  # the evidence cut falls inside the last copy
+            body = '{"error": "not found", "seen": "' + " ".join(forms) + " " + padding + SESSION + '"}'
+            send(answer("404 Not Found", body.encode(), "Connection: close"))
         elif mode == "redirect":
             send(answer("302 Found", b"", "Location: https://login.example/sso", "Connection: close"))
         elif mode == "not-utf8":
@@ -106,6 +131,10 @@ CASES = {
     "not-utf8": ("TRIPORT-ERROR-01", "got not JSON"),
     "not-json": ("TRIPORT-ERROR-01", "got not JSON: <html>"),
     "huge": ("TRIPORT-ERROR-01", "got not JSON"),
+    "trickle-head": ("TRIPORT-CANCEL-08", "no response within 2 s"),
+    "endless-100": ("TRIPORT-CANCEL-08", "no response within 2 s"),
+    "bad-chunk": ("TRIPORT-CANCEL-08", "framing is broken"),
+    "gzip-bomb": ("TRIPORT-ERROR-01", "got not JSON"),
 }
 
 
@@ -129,5 +158,35 @@ def test_a_hostile_target_fails_the_requirement_with_one_clear_reason(mode: str,
     assert "Traceback" not in captured.out + captured.err
     written = captured.out + captured.err + "".join(p.read_text(errors="replace") for p in out.iterdir())
     assert SESSION not in written
-    if mode == "huge":
+    if mode in ("huge", "gzip-bomb"):
         assert any(e["body_truncated"] for e in result["evidence"])
+
+
+@pytest.mark.parametrize("mode", ["trickle-head", "endless-100", "bad-chunk", "hang"])
+def test_a_hostile_first_answer_is_exit_3_in_one_line(mode: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    """Runs against a target whose very first answer (the preflight's read) misbehaves.
+    Expects exit 3 with one line saying the target could not be reached, and no traceback."""
+    with hostile(f"list-{mode}", tmp_path) as config:
+        code = cli.main(["run", "--config", str(config), "--profile", "safe", "--timeout", "2",
+                         "--report-dir", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert len(captured.err.strip().splitlines()) == 1 and "cannot reach" in captured.err
+    assert "Traceback" not in captured.out + captured.err
+
+
+def test_an_echoed_credential_is_redacted_in_every_form(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Runs against a target whose 404 echoes the session raw, JSON-escaped, percent-encoded, inside
+    base64, and once more just across the evidence's cut. Expects no piece of the session (8 characters
+    or more, in any of those forms) in any byte the run wrote."""
+    out = tmp_path / "out"
+    with hostile("echo", tmp_path) as config:
+        cli.main(["run", "--config", str(config), "--profile", "safe", "--timeout", "2", "--only",
+                  "TRIPORT-CANCEL-0[78]", "--report-dir", str(out)])
+    captured = capsys.readouterr()
+    written = captured.out + captured.err + "".join(p.read_text(errors="replace") for p in out.iterdir())
+    assert "<redacted>" in written
+    encoded = [urllib.parse.quote(SESSION, safe=""), SESSION.replace("/", "\\u002f")]
+    pieces = {form[i:i + 8] for form in [SESSION, *encoded] for i in range(len(form) - 7)}
+    assert [piece for piece in pieces if piece in written] == []

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from conformance.http import Client, Exchange, Pacer, Redactor
-from conformance.suite.property import Finding, Observer, Part, PropertyRun, run_schemathesis
+from conformance.http import Client, DeadlinePassed, Exchange, Pacer, Redactor
+from conformance.suite.property import Finding, Observer, Part, PropertyRun, breaker_for, run_schemathesis
 from conformance.target import RunSettings, Target
 
 
 @pytest.fixture(scope="session")
 def client(target: Target, settings: RunSettings, redact: Redactor, record: Callable[[Exchange], None],
-           observer: Observer) -> Client:
+           observer: Observer, time_left: Callable[[], float | None]) -> Client:
     def seen(exchange: Exchange) -> None:
         record(exchange)
         observer.see(exchange)
 
     pacer = Pacer(settings.max_rps) if settings.max_rps else None
-    return Client(target.base_url, settings.timeout_s, redact, seen, verify=settings.tls_verify, pacer=pacer)
+    left = time_left()
+    deadline = None if left is None else time.monotonic() + left  # nothing is sent past the run's deadline
+    return Client(target.base_url, settings.timeout_s, redact, seen, verify=settings.tls_verify, pacer=pacer,
+                  deadline=deadline, breaker=breaker_for(target.api))
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +49,8 @@ def findings(target: Target, settings: RunSettings, redact: Redactor, provision:
     run = PropertyRun.merge(here + other_parts())
     provision.created.extend(("primary", invoice_id) for invoice_id in run.created)
     note_property_run(run)
+    if run.stopped_by == "deadline":  # what it had not sent cannot be judged: undecided, never passed
+        raise DeadlinePassed(f"stopped: the run's --deadline passed after {run.cases} generated cases")
     return run.findings
 
 

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import hypothesis.configuration as hypothesis_configuration
 import schemathesis
@@ -39,6 +40,7 @@ from conformance.checks.triport import error_envelope
 from conformance.http import Exchange, Redactor
 from conformance.suite.ids import unknown_like
 from conformance.target import RunSettings, Target
+from conformance.transport import Breaker, bounded
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,7 @@ class _Active:
 
     guard: OwnershipGuard | None = None
     digest: CaseDigest | None = None
+    breaker: Breaker | None = None
 
 
 @schemathesis.hook
@@ -261,6 +264,7 @@ class PropertyRun:
     duration_s: float
     cut: bool  # the time ceiling stopped it before its case budget was spent
     created: tuple[str, ...] = ()  # invoices the generated cases created (the suite tidies them up)
+    stopped_by: str = ""  # what cut it: "max-time" (its ceiling) or "deadline" (the run's --deadline)
 
     def summary(self) -> dict[str, Any]:
         return {"cases": self.cases, "digest": self.digest, "duration_s": self.duration_s, "cut": self.cut}
@@ -271,7 +275,7 @@ class PropertyRun:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PropertyRun:
         return cls([Finding(**f) for f in data["findings"]], data["cases"], data["digest"], data["duration_s"],
-                   data["cut"], tuple(data["created"]))
+                   data["cut"], tuple(data["created"]), data.get("stopped_by", ""))
 
     @classmethod
     def merge(cls, parts: list[PropertyRun]) -> PropertyRun:
@@ -281,7 +285,9 @@ class PropertyRun:
         digest = hashlib.sha256("".join(part.digest for part in parts).encode()).hexdigest()
         return cls([f for part in parts for f in part.findings], sum(part.cases for part in parts), digest,
                    max((part.duration_s for part in parts), default=0.0), any(part.cut for part in parts),
-                   tuple(i for part in parts for i in part.created))
+                   tuple(i for part in parts for i in part.created),
+                   "deadline" if any(p.stopped_by == "deadline" for p in parts) else
+                   next((p.stopped_by for p in parts if p.stopped_by), ""))
 
 
 @dataclass(frozen=True)
@@ -317,6 +323,8 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
     if part.operations is not None:
         schema = schema.include(operation_id=list(part.operations))
     _no_local_constants()
+    _bounded_sessions()
+    _Active.breaker = breaker_for(target.api)
     _Active.guard = OwnershipGuard(target.api, settings.seed)
     _Active.digest = CaseDigest(target.secrets())
     started = time.monotonic()
@@ -328,7 +336,8 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
         stream.stop()
 
     # The run's deadline (what is left of it, in a sub-run) caps the ceiling.
-    ceiling = threading.Timer(min(settings.max_time_s, settings.deadline_s or settings.max_time_s), stop)
+    by_deadline = settings.deadline_s is not None and settings.deadline_s < settings.max_time_s
+    ceiling = threading.Timer(settings.deadline_s if by_deadline else settings.max_time_s, stop)
     ceiling.daemon = True
     ceiling.start()
     try:
@@ -339,10 +348,41 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
             # must stop the run (as pytest stops on it), not pass on what it had sent so far.
             raise KeyboardInterrupt
         return PropertyRun(findings, _Active.digest.cases, _Active.digest.hexdigest,
-                           round(time.monotonic() - started, 3), reached.is_set(), tuple(_Active.guard.owned))
+                           round(time.monotonic() - started, 3), reached.is_set(), tuple(_Active.guard.owned),
+                           ("deadline" if by_deadline else "max-time") if reached.is_set() else "")
     finally:
         ceiling.cancel()
-        _Active.guard = _Active.digest = None
+        _Active.guard = _Active.digest = _Active.breaker = None
+
+
+@cache  # one per API and process: the targeted tests and Schemathesis learn from each other's timeouts
+def breaker_for(api: str) -> Breaker:
+    """The breaker of this process's requests to one API, keyed by host and operation."""
+    contract = contract_for(api)
+
+    def key(method: str, url: str) -> str:
+        operation = contract.operation(method, url)
+        parts = urlsplit(url)
+        return f"{method} {operation['operationId'] if operation else parts.path} at {parts.netloc}"
+
+    return Breaker(key)
+
+
+@cache  # once per process
+def _bounded_sessions() -> None:
+    """Every session Schemathesis opens (its phases' and its probes') gets the kit's transport: each
+    answer bounded in wall time and, after decoding, in size, and no redirect followed (its probes
+    send with requests' default, which follows them, whatever `max-redirects` says). Schemathesis
+    builds them all in `engine.context.make_session`; if that moves, tests/test_hostile.py says so."""
+    context = importlib.import_module("schemathesis.engine.context")
+    original = context.make_session
+
+    def make_session(config: Any, *, operation: Any = None) -> Any:
+        session = bounded(original(config, operation=operation), breaker=_Active.breaker)
+        session.get_redirect_target = lambda response: None
+        return session
+
+    context.make_session = make_session
 
 
 @cache  # once per process: nothing collects them again afterwards

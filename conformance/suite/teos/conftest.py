@@ -9,12 +9,11 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
 from conformance.checks import require, step, verdict
-from conformance.http import CheckFailed, Client, Exchange
+from conformance.http import CheckFailed, Client, Exchange, path_segment
 from conformance.suite.ids import unknown_like
 from conformance.suite.provision import BaseProvisioner
 from conformance.target import RunSettings, Target
@@ -71,7 +70,7 @@ class Teos:
     # ---------------------------------------------------------------- invoices
 
     def read(self, invoice_id: str, who: str = "primary") -> Exchange:
-        return self.send("GET", f"{INVOICES}({quote(invoice_id, safe='')})", who)
+        return self.send("GET", f"{INVOICES}({path_segment(invoice_id)})", who)
 
     def status(self, invoice_id: str, who: str = "primary") -> Any:
         """The invoice's Status as the given tenant reads it. The read is a step: if it fails, the
@@ -127,7 +126,7 @@ class Teos:
     # ---------------------------------------------------------------- transactions
 
     def transaction(self, transaction_id: str, who: str = "primary") -> Exchange:
-        return self.send("GET", f"{TRANSACTIONS}({quote(str(transaction_id), safe='')})", who)
+        return self.send("GET", f"{TRANSACTIONS}({path_segment(str(transaction_id))})", who)
 
     def unknown(self) -> str:
         """A GUID no invoice has, shaped like the target's own ids."""
