@@ -11,6 +11,7 @@ RESULTS.md is for people.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import Recorder, ReferenceServer, write_target_config
@@ -44,11 +46,13 @@ class Sample:
 
 
 @contextmanager
-def servers(apis: list[str], latency_ms: float) -> Iterator[dict[str, tuple[ReferenceServer, Recorder, Path]]]:
+def servers(apis: list[str], latency_ms: float, faults: frozenset[str] = frozenset(),
+            wrap: Any = None) -> Iterator[dict[str, tuple[ReferenceServer, Recorder, Path]]]:
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="conformance-bench-") as folder:
         running = {}
         for api in apis:
-            server = stack.enter_context(ReferenceServer(ServerOptions(api=api, latency_s=latency_ms / 1000)))
+            options = ServerOptions(api=api, latency_s=latency_ms / 1000, faults=faults)
+            server = stack.enter_context(ReferenceServer(options, **({"wrap": wrap} if wrap else {})))
             counter = server.recorder
             config = Path(folder) / f"{api}.toml"
             write_target_config(config, server.target_config())
@@ -56,7 +60,7 @@ def servers(apis: list[str], latency_ms: float) -> Iterator[dict[str, tuple[Refe
         yield running
 
 
-def measure(command: list[str], counters: list[Recorder]) -> Sample:
+def measure(command: list[str], counters: list[Recorder], exits: tuple[int, ...] = (0, 1)) -> Sample:
     """One run of `command` under GNU time (CPU and peak RSS of it and the children it waited for)."""
     before = sum(len(c.requests) for c in counters)
     with tempfile.NamedTemporaryFile("r", suffix=".time") as usage, \
@@ -71,7 +75,7 @@ def measure(command: list[str], counters: list[Recorder]) -> Sample:
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         wall = time.perf_counter() - started
         user, system, peak_kb = usage.read().split()[-3:]
-    if done.returncode not in (0, 1):  # 1: a check found something, still a complete run
+    if done.returncode not in exits:  # 1: a check found something, still a complete run
         raise SystemExit(f"bench: {' '.join(command[:4])} exited {done.returncode}: {done.stderr.strip()[-300:]}")
     sent = sum(len(c.requests) for c in counters) - before
     return Sample(wall, float(user) + float(system), int(peak_kb) / 1024, sent, done.returncode)
@@ -154,19 +158,59 @@ def slow(repeats: int, latency_ms: float, workers: int) -> list[str]:
     return lines
 
 
+def bombing(app: Any) -> Any:
+    """ASGI middleware: every cancel is answered with a gzip body that inflates to 1 GiB (about 1 MB sent)."""
+    async def bomb(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].lower().endswith("/cancel"):
+            await send({"type": "http.response.start", "status": 404 if "/v1/" in scope["path"] else 400,
+                        "headers": [(b"content-type", b"application/json"), (b"content-encoding", b"gzip"),
+                                    (b"content-length", str(len(BOMB)).encode())]})
+            await send({"type": "http.response.body", "body": BOMB})
+            return
+        await app(scope, receive, send)
+    return bomb
+
+
+BOMB = b""
+
+
+def hostile(repeats: int) -> list[str]:
+    """Time to verdict against a cancel that never answers (`--timeout 5`), and peak memory against a
+    cancel that answers a decompression bomb."""
+    global BOMB
+    BOMB = gzip.compress(b"\0" * 2**30, compresslevel=9)
+    lines = ["| API | target | wall s | CPU s | peak RSS MB | requests | exit |", "|---|---|---|---|---|---|---|"]
+    for api in ("triport", "teos"):
+        for label, faults, wrap in (("cancel never answers", frozenset({"cancel-hangs"}), None),
+                                    ("cancel answers a 1 GiB gzip bomb", frozenset(), bombing)):
+            with servers([api], 0, faults, wrap) as running, tempfile.TemporaryDirectory() as reports:
+                _, counter, config = running[api]
+                command = [*conformance_command([config], Path(reports)), "--timeout", "5"]
+                samples = [measure(command, [counter], exits=(0, 1, 3)) for _ in range(repeats)]
+            lines.append(f"| {api} | {label} | {median(samples, 'wall_s'):.1f} | {median(samples, 'cpu_s'):.1f} | "
+                         f"{median(samples, 'peak_rss_mb'):.0f} | {median(samples, 'requests'):.0f} | "
+                         f"{samples[-1].exit_code} |")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")
+    parser.add_argument("--only-hostile", action="store_true", help="measure the hostile targets only (print them)")
     args = parser.parse_args()
+    if args.only_hostile:
+        print("\n".join(hostile(args.repeats)))
+        return 0
     command = "python benchmarks/bench.py " + " ".join(sys.argv[1:])
     with tempfile.TemporaryDirectory() as reports:  # untimed: fills the kit's cache that both tools then read
         subprocess.run([sys.executable, "-m", "conformance", "run", "--api", "teos", "--only", "TEOS-SCHEMA-01",
                         "--max-examples", "1", "--report-dir", reports], capture_output=True, check=False)
     local_lines, spent = local(args.repeats)
     slow_lines = slow(args.repeats, args.latency_ms, args.workers)
+    hostile_lines = hostile(args.repeats)
     machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
                f"{platform.system()} {platform.release()}")
     text = [
@@ -178,6 +222,8 @@ def main() -> int:
         *local_lines, "",
         f"## With {args.latency_ms:g} ms per request: `--workers 1` against `--workers {args.workers}`", "",
         *slow_lines, "",
+        "## Hostile targets: time to verdict and peak memory (`--timeout 5`, loopback)", "",
+        *hostile_lines, "",
         "## Requests and time per requirement (loopback, the last `conformance run` of each API)", "",
         *[line for api, rows in spent.items() for line in (
             f"{api}:", "", "| requirement | requests | s |", "|---|---|---|",

@@ -19,7 +19,7 @@ import requests
 import urllib3
 
 from conformance.sse import Event, SseDecoder
-from conformance.transport import MAX_BODY_BYTES, TRUNCATED, WATCHDOG, Answer, Breaker, bounded_session
+from conformance.transport import MAX_BODY_BYTES, TRUNCATED, WATCHDOG, Answer, Breaker, NotSent, bounded_session
 
 EXCERPT_BYTES = 2048  # how much of a body the evidence keeps
 REDACTED = "<redacted>"
@@ -239,6 +239,8 @@ class Client:
                                         allow_redirects=False, stream=False, verify=self.verify)
                 exchange.status, exchange.headers = response.status_code, dict(response.headers)
                 exchange.body, exchange.truncated = response.content, getattr(response, TRUNCATED, False)
+        except NotSent as exc:
+            exchange.error = f"{exc} (each waited --timeout {self.timeout_s:g} s)"
         except requests.Timeout:
             exchange.error = f"no response within {budget:g} s"
         except requests.RequestException as exc:

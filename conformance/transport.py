@@ -15,6 +15,7 @@ import itertools
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -143,6 +144,10 @@ class WatchedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = WatchedHTTPSConnection
 
 
+class NotSent(requests.exceptions.ConnectTimeout):
+    """The breaker kept a request back: its operation timed out too often in a row."""
+
+
 class Breaker:
     """An operation that times out `limit` times in a row is not sent again (for `pause_s`, then once
     more as a trial): against a target that hangs on one operation, each further request would only
@@ -196,7 +201,7 @@ class BoundedAdapter(HTTPAdapter):
              **kwargs: Any) -> requests.Response:
         refused = self.breaker.check(request.method or "", request.url or "") if self.breaker else None
         if refused:
-            raise requests.ConnectTimeout(refused, request=request)
+            raise NotSent(refused, request=request)
         limit = _total(timeout)
         answer = Answer()
         token = WATCHDOG.arm(time.monotonic() + limit, answer.expire)
@@ -233,17 +238,21 @@ class BoundedAdapter(HTTPAdapter):
             self.breaker.record(request.method or "", request.url or "", timed_out)
 
     def _read(self, response: requests.Response) -> bytes:
+        """The body, decoded here: urllib3 would inflate each 64 KiB it reads whole (64 MiB of a gzip
+        bomb at once), so the raw bytes are read in small pieces and inflated at most to the bound."""
+        decoder = _Decoder(response.headers.get("content-encoding", ""))
         chunks, size, whole = [], 0, False
         try:
-            for chunk in response.raw.stream(65536, decode_content=True):
-                chunks.append(chunk)
-                size += len(chunk)
+            for raw in response.raw.stream(16384, decode_content=False):
+                for chunk in decoder.feed(raw, self.max_body + 1 - size):
+                    chunks.append(chunk)
+                    size += len(chunk)
                 if size > self.max_body:
                     setattr(response, TRUNCATED, True)
                     break
             else:
                 whole = True
-        except urllib3.exceptions.DecodeError as exc:
+        except (zlib.error, OSError) as exc:
             raise requests.exceptions.ContentDecodingError(f"the body could not be decoded: {exc}") from None
         except urllib3.exceptions.ProtocolError as exc:
             raise requests.exceptions.ChunkedEncodingError(f"the body's framing is broken: {exc}") from None
@@ -254,6 +263,39 @@ class BoundedAdapter(HTTPAdapter):
                 response.close()  # the rest is never read
         response._content_consumed = True
         return b"".join(chunks)[:self.max_body]
+
+
+class _Decoder:
+    """Content-Encoding undone with a bound on what each piece inflates to: gzip, deflate (zlib or raw),
+    in the order they were applied. An encoding it does not know is left as it came."""
+
+    def __init__(self, header: str):
+        codings = [c.strip().lower() for c in header.split(",") if c.strip() and c.strip().lower() != "identity"]
+        self.known = bool(codings) and all(c in ("gzip", "x-gzip", "deflate") for c in codings)
+        self.stages = [_Inflater(c) for c in reversed(codings)] if self.known else []
+
+    def feed(self, data: bytes, limit: int) -> list[bytes]:
+        for stage in self.stages:
+            data = stage.inflate(data, max(limit, 1))
+        return [data] if data else []
+
+
+class _Inflater:
+    def __init__(self, coding: str):
+        self.coding = coding
+        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS if "gzip" in coding else zlib.MAX_WBITS)
+        self._first = True
+
+    def inflate(self, data: bytes, limit: int) -> bytes:
+        try:
+            out = self._zlib.decompress(data, limit)
+        except zlib.error:
+            if self.coding != "deflate" or not self._first:
+                raise
+            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # deflate without its zlib header, as servers send
+            out = self._zlib.decompress(data, limit)
+        self._first = False
+        return out
 
 
 def _total(timeout: Any) -> float:

@@ -36,3 +36,15 @@ def json_media_type(exchange: Exchange) -> Verdict:
     media = (exchange.header("content-type") or "").split(";")[0].strip().lower()
     ok = media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
     return verdict(ok, "Content-Type application/json", f"Content-Type {exchange.header('content-type')!r}")
+
+
+def framing(exchange: Exchange) -> Verdict:
+    """One way to read the answer's length (RFC 9112 sections 6.2, 6.3; the D-FRAMING decisions)."""
+    length = exchange.header("content-length")
+    encoding = exchange.header("transfer-encoding")
+    problems = []
+    if length is not None and encoding is not None:
+        problems.append(f"both Content-Length {length!r} and Transfer-Encoding {encoding!r}")
+    if length is not None and len({part.strip() for part in length.split(",")}) > 1:
+        problems.append(f"Content-Length lists different lengths: {length!r}")
+    return verdict(not problems, "one way to read the answer's length", "; ".join(problems) or "one")

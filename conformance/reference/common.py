@@ -106,7 +106,10 @@ class Wrapper:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *self._extra_headers()]}
+                headers = [*message.get("headers", []), *self._extra_headers()]
+                if self.options.fault("cl-and-te") and any(name.lower() == b"content-length" for name, _ in headers):
+                    headers.append((b"transfer-encoding", b"chunked"))  # uvicorn then chunks the body too
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

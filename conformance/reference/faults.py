@@ -75,6 +75,7 @@ TRIPORT_FAULTS = _faults("triport", [
     ("events-any-owner", "TRIPORT-EVENTS-05", "another user's invoice can be subscribed to"),
     ("crash-on-long-id", "TRIPORT-ROBUST-01", "an invoice id longer than 64 characters answers 500"),
     ("rails-not-array", "TRIPORT-SCHEMA-01", "the rails list is an object instead of an array"),
+    ("cl-and-te", "TRIPORT-HTTP-01", "answers with a body carry both Content-Length and Transfer-Encoding"),
 ])
 
 TEOS_FAULTS = _faults("teos", [
@@ -109,6 +110,7 @@ TEOS_FAULTS = _faults("teos", [
     ("tx-unreadable", "TEOS-TX-01", "cancel transactions cannot be read back (404)"),
     ("crash-on-bad-key", "TEOS-ROBUST-01", "a malformed invoice key answers 500"),
     ("list-status-lowercase", "TEOS-SCHEMA-01", "the list reports statuses in lower case"),
+    ("cl-and-te", "TEOS-HTTP-01", "answers with a body carry both Content-Length and Transfer-Encoding"),
 ])
 
 TRIPORT_VARIANTS = _variants("triport", [

@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 from conformance import specs
 from conformance.catalogue import load_catalogue
 from conformance.checks import Verdict
-from conformance.checks.common import below_500, empty_body
+from conformance.checks.common import below_500, empty_body, framing
 from conformance.checks.contract import contract_for
 from conformance.checks.triport import error_envelope
 from conformance.http import Exchange, Redactor
@@ -84,6 +84,13 @@ def conformance_empty_204_body(ctx: Any, response: Any, case: Any) -> bool | Non
     """A 204 carries zero bytes of body (TRIPORT-CANCEL-01)."""
     if _api_of(case) == "triport" and response.status_code == 204:
         _raise(empty_body(_exchange(response, case)))
+    return None
+
+
+@schemathesis.check
+def conformance_framing(ctx: Any, response: Any, case: Any) -> bool | None:
+    """One way to read each answer's length (<API>-HTTP-01)."""
+    _raise(framing(_exchange(response, case)))
     return None
 
 
@@ -468,6 +475,7 @@ class Observer:
     def __init__(self, api: str, redact: Redactor):
         self.contract, self.redact = contract_for(api), redact
         self.robust = f"{self.contract.prefix}-ROBUST-01"
+        self.framed = f"{self.contract.prefix}-HTTP-01"
         self.found: dict[str, list[str]] = {}  # requirement id -> what broke it
 
     def see(self, exchange: Exchange) -> None:
@@ -475,6 +483,8 @@ class Observer:
             return
         if exchange.status is not None and not below_500(exchange).ok:
             self._add(self.robust, f"{exchange.method} {exchange.url} -> {exchange.status}")
+        if exchange.status is not None and not (result := framing(exchange)).ok:
+            self._add(self.framed, f"{exchange.method} {exchange.url}: {result.actual}")
         for breach in self.contract.breaches(exchange):
             self._add(breach.requirement, f"expected {breach.expected}; got {breach.actual}")
 

@@ -3,7 +3,7 @@ response parts from them, shared by both APIs' tests."""
 
 from __future__ import annotations
 
-from conformance.checks import require, verdict
+from conformance.checks import StepFailed, require, verdict
 from conformance.suite.property import Finding, Observer, graded_checks
 
 
@@ -14,7 +14,7 @@ def findings_for(findings: list[Finding] | None, requirement_id: str, api: str) 
     checks = {check for check, rid in graded_checks(api).items() if rid == requirement_id}
     errors = [f for f in findings if f.check == "error"]
     if errors:
-        raise RuntimeError(f"Schemathesis could not finish: {errors[0].title}")
+        raise StepFailed("run every generated case", errors[0].title)
     return [f for f in findings if f.requirement == requirement_id or (f.requirement is None and f.check in checks)]
 
 

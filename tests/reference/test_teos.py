@@ -612,6 +612,7 @@ FAULT_PROBES: dict[str, tuple[Probe, Any, Any]] = {
     "get-any-tenant": (lambda t: t.request("GET", invoice_path(t.fixtures["other_open"][0])).status_code, 404, 200),
     "tx-names-foreign": (lambda t: "otherTenants" in transaction_of(t.cancel([t.fixtures["other_open"][0]]))[
         "DataAsJson"], False, True),
+    "cl-and-te": (lambda t: "transfer-encoding" in t.request("GET", INVOICES).headers, False, True),
     "list-all-tenants": (lambda t: t.fixtures["other_open"][0] in {
         i["Id"] for i in t.request("GET", INVOICES).json()["value"]}, False, True),
 }

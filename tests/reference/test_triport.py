@@ -514,6 +514,7 @@ PROBES: dict[str, tuple[Callable[[Triport], Any], Any]] = {
     "list-all-users": (lambda t: t.config["fixtures"]["other_pending"][0] in t.listed("pending"), False),
     "events-user-broadcast": (lambda t: _hears_other_cancel(t, t.primary), ["open"]),
     "events-broadcast": (lambda t: _hears_other_cancel(t, t.other), ["open"]),
+    "cl-and-te": (lambda t: "transfer-encoding" in t.client.get("/v1/billing/rails", validate=False).headers, False),
     "events-any-owner": (lambda t: _closed_status(t.client.get(
         f"{INVOICES}/{t.config['fixtures']['other_pending'][0]}/events", cookies=t.primary, validate=False,
         stream=True, timeout=5)), 404),

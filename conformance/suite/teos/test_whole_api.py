@@ -138,3 +138,11 @@ def test_teos_schema_01_every_answer_is_documented(findings: list[Finding], obse
     """Judges every Schemathesis case and every targeted answer against the document.
     Expects documented status codes, media types and bodies that match their schemas."""
     judge("TEOS-SCHEMA-01", "teos", findings, observer)
+
+
+@requirement("TEOS-HTTP-01")
+@pytest.mark.whole_api
+def test_teos_http_01_every_answer_is_framed_one_way(findings: list[Finding] | None, observer: Observer) -> None:
+    """Judges the framing of every Schemathesis case's answer and every targeted answer.
+    Expects none with both Content-Length and Transfer-Encoding, or with differing Content-Lengths."""
+    judge("TEOS-HTTP-01", "teos", findings, observer, "one way to read each answer's length")

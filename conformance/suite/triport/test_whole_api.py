@@ -70,3 +70,11 @@ def test_triport_error_01_generated_errors_use_the_envelope(generated: list[Find
     """Checks every 401 and 404 the Schemathesis cases received.
     Expects each body to be the flat error envelope."""
     require_none(findings_for(generated, "TRIPORT-ERROR-01", "triport"), [], "every 401/404 in the envelope")
+
+
+@requirement("TRIPORT-HTTP-01")
+@pytest.mark.whole_api
+def test_triport_http_01_every_answer_is_framed_one_way(findings: list[Finding] | None, observer: Observer) -> None:
+    """Judges the framing of every Schemathesis case's answer and every targeted answer.
+    Expects none with both Content-Length and Transfer-Encoding, or with differing Content-Lengths."""
+    judge("TRIPORT-HTTP-01", "triport", findings, observer, "one way to read each answer's length")
