@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -16,8 +17,8 @@ from conformance.apis import Api, api_for
 from conformance.catalogue import load_catalogue
 from conformance.config import ConfigError, load_target
 from conformance.engine import RunResult, run_suite, selector
-from conformance.grading import RequirementResult, counts
-from conformance.http import Client, NoResponse, Redactor
+from conformance.grading import RequirementResult, TestOutcome, counts, grade
+from conformance.http import Client, DeadlinePassed, NoResponse, Redactor
 from conformance.parallel import Elsewhere
 from conformance.report import html, jsonreport, junit, markdown
 from conformance.suite.property import PropertyRun
@@ -67,13 +68,23 @@ def targets(request: RunRequest) -> Iterator[list[Target]]:
         yield [Target.from_mapping(server.target_config()) for server in servers]
 
 
-def preflight(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True) -> Target:
+def preflight(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
+              deadline: float | None = None) -> Target:
     """Before any test: one read with the primary credential (the target must answer, and not with
     401); in profile full, one create as each user the selected requirements need, with the body
     they will use (built from the docs where the config has none and the API allows it), cancelled
     again at once. Returns the target with that body. Raises Untestable naming the key to fix."""
     api = api_for(target.api)
-    client = Client(target.base_url, settings.timeout_s, Redactor(target.secrets()), verify=settings.tls_verify)
+    client = Client(target.base_url, settings.timeout_s, Redactor(target.secrets()), verify=settings.tls_verify,
+                    deadline=deadline)
+    try:
+        return _preflight(api, client, target, settings, selected)
+    except DeadlinePassed:
+        raise Untestable(f"{target.api}: the run's --deadline passed during the preflight") from None
+
+
+def _preflight(api: Api, client: Client, target: Target, settings: RunSettings,
+               selected: Callable[[str], bool]) -> Target:
     try:
         exchange = api.send(client, target, "GET", api.probe)
     except NoResponse as exc:
@@ -121,6 +132,20 @@ def _create_once(api: Api, client: Client, target: Target, who: str) -> None:
         api.cancel(client, target, created, who)  # the preflight's own invoice: leave no litter
     except NoResponse:
         pass
+
+
+def _write_untestable(request: RunRequest, target: Target, started: datetime, reason: str,
+                      selected: Callable[[str], bool], several: bool) -> None:
+    """The reports of a target that could not be tested: every selected requirement undecided, with why."""
+    outcome = [TestOutcome("preflight", "error", reason)]
+    results = [grade(r, outcome, request.settings.strict) for r in load_catalogue().for_api(target.api)
+               if selected(r.id)]
+    result = RunResult(target.api, "error", results, 0.0)
+    directory = report_dir(request, target.api, started, several)
+    directory.mkdir(parents=True, exist_ok=True)
+    report = jsonreport.build(result, target, request.settings, started)
+    for writer in (jsonreport, junit, markdown, html):
+        writer.write(report, directory)
 
 
 def report_dir(request: RunRequest, api: str, started: datetime, several: bool) -> Path:
@@ -189,8 +214,18 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
     if request.settings.insecure:  # said once here, instead of a warning per request
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         say("warning: --insecure: TLS certificates are not verified; such a run cannot certify a target")
+    clock = time.monotonic()
+    deadline = clock + request.settings.deadline_s if request.settings.deadline_s else None
     with targets(request) as chosen:
-        chosen = [preflight(target, request.settings, select) for target in chosen]
+        for index, target in enumerate(chosen):
+            try:
+                chosen[index] = preflight(target, request.settings, select, deadline)
+            except Untestable as exc:  # the reports still say why, and that nothing was decided
+                _write_untestable(request, target, started, str(exc), select, len(chosen) > 1)
+                raise
+        # The suite gets what is left of the deadline after the preflight.
+        settings = request.settings if deadline is None else \
+            replace(request.settings, deadline_s=max(deadline - time.monotonic(), 0.001))
         for target in chosen:
             say(f"{target.api}: testing {target.base_url} (profile {request.settings.profile}, "
                 f"seed {request.settings.seed})")
@@ -205,9 +240,9 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
                 bar.step(result)
 
         # The APIs side by side: all but the first in worker processes, started before the first runs.
-        others = [Elsewhere(target, request.settings, select, step) for target in chosen[1:]]
+        others = [Elsewhere(target, settings, select, step) for target in chosen[1:]]
         try:
-            results = [run_suite(chosen[0], request.settings, select, progress=step)]
+            results = [run_suite(chosen[0], settings, select, progress=step)]
             results += [other.result() for other in others]
         finally:
             for other in others:

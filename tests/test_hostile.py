@@ -174,6 +174,9 @@ def test_a_hostile_first_answer_is_exit_3_in_one_line(mode: str, tmp_path: Path,
     assert code == 3
     assert len(captured.err.strip().splitlines()) == 1 and "cannot reach" in captured.err
     assert "Traceback" not in captured.out + captured.err
+    report = json.loads((tmp_path / "out" / "report.json").read_text())  # the reports say why, all undecided
+    assert report["verdict"] == "error" and {r["outcome"] for r in report["requirements"]} == {"error"}
+    assert all("cannot reach" in r["reason"] for r in report["requirements"])
 
 
 def test_an_echoed_credential_is_redacted_in_every_form(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

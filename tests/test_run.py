@@ -329,3 +329,21 @@ def test_ctrl_c_during_the_generated_cases_leaves_the_run_undecided(workers: str
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert [(r["id"], r["outcome"]) for r in report["requirements"]] == [("TRIPORT-SCHEMA-01", "error")]
     assert "Traceback" not in out + err
+
+
+def test_slow_answers_are_cut_at_the_deadline_which_the_last_line_names(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture) -> None:
+    """Runs against a reference that answers every request 0.8 s late, with --deadline 8 (preflight included).
+    Expects exit 3, the reports written, what did not finish undecided for the deadline (never passed),
+    and the last line naming --deadline as what stopped the run (not --max-time)."""
+    with ReferenceServer(ServerOptions(api="triport", latency_s=0.8)) as server:
+        config = tmp_path / "target.toml"
+        write_target_config(config, server.target_config())
+        code = run(*QUICK, "--config", str(config), "--deadline", "8", "--report-dir", str(tmp_path / "out"))
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert code == 3
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    stopped = [r for r in report["requirements"] if "--deadline" in r["reason"]]
+    assert stopped and all(r["outcome"] == "error" for r in stopped)
+    assert lines[-1].endswith("the run's --deadline (8 s) stopped it") and "--max-time" not in "\n".join(lines)
