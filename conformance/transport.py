@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import re
 import socket
 import threading
 import time
@@ -26,6 +27,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 MAX_BODY_BYTES = 1024 * 1024  # of any body, after decoding (gzip, deflate, br): the rest is never read
+ACCEPTED_CODINGS = "gzip, deflate"  # what the kit inflates itself, piece by piece
+_DEFAULT_CODINGS = re.compile(r"^gzip, deflate(, (br|zstd))+$")  # requests' default with brotli or zstd installed
 TRUNCATED = "conformance_truncated"  # set on a response whose body was cut at MAX_BODY_BYTES
 _current = threading.local()  # the answer being read on this thread: its connection registers its socket
 
@@ -89,7 +92,7 @@ class Watchdog:
                     self._lock.wait(self.linger_s)
                     continue
                 idle_since = now
-                deadline, token, action = self._heap[0]
+                deadline, _, action = self._heap[0]
                 if deadline > now:
                     self._lock.wait(deadline - now)
                     continue
@@ -199,6 +202,8 @@ class BoundedAdapter(HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              **kwargs: Any) -> requests.Response:
+        if _DEFAULT_CODINGS.search(request.headers.get("Accept-Encoding", "")):  # requests' default, not a case's
+            request.headers["Accept-Encoding"] = ACCEPTED_CODINGS  # only what _Decoder undoes with a bound
         refused = self.breaker.check(request.method or "", request.url or "") if self.breaker else None
         if refused:
             raise NotSent(refused, request=request)

@@ -8,11 +8,11 @@ import base64
 import gzip
 import json
 import socket
-import urllib.parse
 import socketserver
 import struct
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

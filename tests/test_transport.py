@@ -133,3 +133,19 @@ def test_the_watchdog_runs_what_is_due_and_nothing_disarmed() -> None:
     time.sleep(0.2)
     dog.quiesce()
     assert ran == ["due"] and dog._thread is None
+
+
+def test_only_codings_the_kit_inflates_are_asked_for() -> None:
+    """Sends a request whose Accept-Encoding is requests' default with brotli and zstd installed.
+    Expects the server to see only gzip and deflate asked for (an answer in br could not be bounded)."""
+    seen: list[str] = []
+
+    def record(handler: http.server.BaseHTTPRequestHandler) -> None:
+        seen.append(handler.headers.get("Accept-Encoding", ""))
+        handler.send_response(204)
+        handler.end_headers()
+
+    with server(record) as (url, _):
+        bounded_session().get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, timeout=2)
+        bounded_session().get(url, headers={"Accept-Encoding": "identity"}, timeout=2)
+    assert seen == ["gzip, deflate", "identity"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from conformance.checks import Verdict, verdict
 from conformance.http import Exchange
 
+
 def shown_status(exchange: Exchange) -> str:
     """The status as a reason shows it; a redirect (never followed) with where it pointed."""
     location = exchange.header("location")

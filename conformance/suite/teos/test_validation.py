@@ -7,7 +7,6 @@ import pytest
 from conformance.checks import require
 from conformance.checks.common import status_in
 from conformance.checks.teos import coreledger_error
-
 from conformance.suite.property import Finding, Observer
 from conformance.suite.whole_api import judge
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import secrets
+
+import pytest
 
 from conformance.checks import require
 from conformance.checks.common import status_in

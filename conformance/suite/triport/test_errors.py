@@ -7,7 +7,6 @@ import pytest
 from conformance.checks import require
 from conformance.checks.common import json_media_type, status_in
 from conformance.checks.triport import error_envelope
-
 from conformance.suite.property import Finding, Observer
 from conformance.suite.whole_api import judge
 
