@@ -129,6 +129,14 @@ class Exchange:
         except (RecursionError, UnicodeDecodeError) as exc:
             raise ValueError(f"not JSON Python can read: {type(exc).__name__}") from None
 
+    def json_object(self) -> dict[str, Any] | None:
+        """The body as a JSON object, or None when it is anything else."""
+        try:
+            body = self.json()
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
     def excerpt(self, limit: int = 120) -> str:
         """The start of the body as text, for a reason line (never a bytes repr)."""
         if not self.body:

@@ -42,13 +42,8 @@ class Api:
 
     def created_id(self, exchange: Exchange) -> str | None:
         """The id of the invoice a create made, or None when it did not answer with one."""
-        if exchange.status not in self.create_statuses:
-            return None
-        try:
-            body = exchange.json()
-        except ValueError:
-            return None
-        created = body.get(self.id_member) if isinstance(body, dict) else None
+        body = exchange.json_object() if exchange.status in self.create_statuses else None
+        created = body.get(self.id_member) if body else None
         return created if isinstance(created, str) and created else None
 
     create_statuses: tuple[int, ...] = (201,)

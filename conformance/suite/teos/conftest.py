@@ -77,7 +77,7 @@ class Teos:
         requirement that needed it is undecided."""
         with step(f"read invoice {invoice_id} back ({who} token)"):
             exchange = self.read(invoice_id, who)
-            body = _json_object(exchange) if exchange.status == 200 else None
+            body = exchange.json_object() if exchange.status == 200 else None
             require(verdict(body is not None, "200 with the invoice", f"status {exchange.status}: "
                             f"{exchange.excerpt()}"))
         return body.get("Status")
@@ -93,7 +93,7 @@ class Teos:
         key = "create.body" if who == "primary" else "create.body, with the other tenant's token"
         with step(f"create an invoice ({key})"):
             exchange = self.send("POST", INVOICES, who, json_body=dict(self.target.create_body))
-            body = _json_object(exchange) if exchange.status == 201 else None
+            body = exchange.json_object() if exchange.status == 201 else None
             require(verdict(body is not None and isinstance(body.get("Id"), str) and body.get("Status") == "Open",
                             "201 with an Open invoice", f"status {exchange.status}: {exchange.excerpt()}"))
         return body["Id"]
@@ -157,14 +157,6 @@ def _retry_after_s(exchange: Exchange) -> float:
             seconds = (moment - datetime.now(UTC)).total_seconds()
         return min(max(seconds, 1.0), 60.0)
     return 5.0
-
-
-def _json_object(exchange: Exchange) -> dict[str, Any] | None:
-    try:
-        body = exchange.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 class Provisioner(BaseProvisioner):

@@ -80,7 +80,7 @@ class Triport:
         that needed it is undecided."""
         with step(f"read invoice {invoice_id} back ({who} user's GET)"):
             exchange = self.read(invoice_id, who)
-            body = _json_object(exchange) if exchange.status == 200 else None
+            body = exchange.json_object() if exchange.status == 200 else None
             require(verdict(body is not None, "200 with the invoice", f"status {exchange.status}: "
                             f"{exchange.excerpt()}"))
         return body.get("status")
@@ -100,7 +100,7 @@ class Triport:
     def _list(self, query: str, label: str, who: str) -> list[dict[str, Any]]:
         with step(f"list the {who} user's {label}invoices"):
             exchange = self.send("GET", f"{INVOICES}{query}", who)
-            body = _json_object(exchange) if exchange.status == 200 else None
+            body = exchange.json_object() if exchange.status == 200 else None
             invoices = body.get("invoices") if body else None
             require(verdict(isinstance(invoices, list), "200 with an invoices array",
                             f"status {exchange.status}: {exchange.excerpt()}"))
@@ -111,7 +111,7 @@ class Triport:
         key = "create.body" if who == "primary" else "create.body, as the second user"
         with step(f"create an invoice ({key})"):
             exchange = self.send("POST", INVOICES, who, json_body=dict(self.target.create_body))
-            body = _json_object(exchange) if exchange.status in (200, 201) else None  # TRIPORT-D-CREATE-STATUS
+            body = exchange.json_object() if exchange.status in (200, 201) else None  # TRIPORT-D-CREATE-STATUS
             require(verdict(body is not None and isinstance(body.get("id"), str), "200 or 201 with the invoice",
                             f"status {exchange.status}: {exchange.excerpt()}"))
         return body["id"]
@@ -128,14 +128,6 @@ class Triport:
     def unknown(self) -> str:
         samples = [i for ids in self.target.fixtures.values() for i in ids]
         return unknown_like(samples[0] if samples else None)
-
-
-def _json_object(exchange: Exchange) -> dict[str, Any] | None:
-    try:
-        body = exchange.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 class Provisioner(BaseProvisioner):
