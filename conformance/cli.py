@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from conformance import __version__
+from conformance.apis import APIS
 from conformance.catalogue import Requirement, load_catalogue
 from conformance.specs import SpecError
 from conformance.target import RunSettings
@@ -44,7 +45,7 @@ FORMATS = {"table": _format_table, "md": _format_markdown, "json": _format_json}
 def _faults(args: argparse.Namespace) -> int:
     from conformance.reference.faults import FAULTS, VARIANTS
 
-    apis = ("triport", "teos") if args.api == "all" else (args.api,)
+    apis = tuple(APIS) if args.api == "all" else (args.api,)
     catalogue = VARIANTS if args.variants else FAULTS
     entries = [entry for api in apis for entry in catalogue[api]]
     if args.format == "json":
@@ -132,12 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     requirements = commands.add_parser("requirements", help="print the requirement catalogue")
-    requirements.add_argument("--api", choices=("triport", "teos", "all"), default="all")
+    requirements.add_argument("--api", choices=(*APIS, "all"), default="all")
     requirements.add_argument("--format", choices=tuple(FORMATS), default="table")
     requirements.set_defaults(handler=_requirements)
 
     run = commands.add_parser("run", help="certify a target (default: the bundled reference servers)")
-    run.add_argument("--api", choices=("triport", "teos", "all"),
+    run.add_argument("--api", choices=(*APIS, "all"),
                      help="default: the config's api, or all for the bundled servers")
     run.add_argument("--base-url", help="override the config's base_url")
     run.add_argument("--config", type=Path, metavar="FILE", help="target config (TOML); see the README")
@@ -170,13 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     faults = commands.add_parser("faults", help="list the reference servers' faults (or --variants)")
-    faults.add_argument("--api", choices=("triport", "teos", "all"), default="all")
+    faults.add_argument("--api", choices=(*APIS, "all"), default="all")
     faults.add_argument("--variants", action="store_true", help="list the conformant variants instead")
     faults.add_argument("--format", choices=("table", "json"), default="table")
     faults.set_defaults(handler=_faults)
 
     serve = commands.add_parser("serve", help="run a bundled reference server")
-    serve.add_argument("--api", choices=("triport", "teos"), required=True)
+    serve.add_argument("--api", choices=tuple(APIS), required=True)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0, help="0 (the default) picks a free port")
     serve.add_argument("--fault", action="append", default=[], metavar="NAME",

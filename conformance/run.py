@@ -13,7 +13,7 @@ from pathlib import Path
 
 import urllib3
 
-from conformance.apis import Api, api_for
+from conformance.apis import APIS, Api, api_for
 from conformance.catalogue import load_catalogue
 from conformance.config import ConfigError, load_target
 from conformance.engine import RunResult, run_suite, selector
@@ -46,7 +46,7 @@ class RunRequest:
 
 def _apis(request: RunRequest) -> list[str]:
     """The APIs a run without a config covers: the one named, or both."""
-    return ["triport", "teos"] if request.api in (None, "all") else [request.api]
+    return list(APIS) if request.api in (None, "all") else [request.api]
 
 
 @contextmanager

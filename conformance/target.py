@@ -6,14 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-APIS = ("triport", "teos")
+from conformance.apis import APIS as DESCRIPTIONS
+
+APIS = tuple(DESCRIPTIONS)
 PROFILES = ("full", "safe")
-CREDENTIALS = {
-    "triport": ("session", "other_session", "expired_session", "csrf_token", "other_csrf_token"),
-    "teos": ("token", "other_token"),
-}
-FIXTURES = {"triport": ("paid", "expired", "other_pending"), "teos": ("paid", "expired", "other_open")}
-PRIMARY = {"triport": "session", "teos": "token"}
+CREDENTIALS = {name: api.credentials for name, api in DESCRIPTIONS.items()}
+FIXTURES = {name: api.fixtures for name, api in DESCRIPTIONS.items()}
+PRIMARY = {name: api.primary for name, api in DESCRIPTIONS.items()}
 
 
 class TargetError(ValueError):

@@ -12,3 +12,8 @@ APIS: dict[str, Api] = {api.name: api for api in (TRIPORT, TEOS)}
 
 def api_for(name: str) -> Api:
     return APIS[name]
+
+
+def api_of_path(path: str) -> Api:
+    """The API a request path belongs to."""
+    return next(api for api in APIS.values() if path.startswith(api.path_prefix))

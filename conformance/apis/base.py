@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from conformance.http import Client, Exchange
-from conformance.target import Target
+if TYPE_CHECKING:  # target.py reads the API descriptions; they only name its type
+    from conformance.http import Client, Exchange
+    from conformance.target import Target
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,18 @@ class Api:
     invoices: str  # the collection: POST creates
     open_status: str  # the status a cancel can still change
     id_member: str  # of a created invoice
+    credentials: tuple[str, ...]  # the target config's [credentials] keys
+    fixtures: tuple[str, ...]  # its [fixtures] keys
+    path_prefix: str  # every path of the API starts with it
+
+    def swap_unowned(self, case: Any, owned: Callable[[str], bool], fresh: Callable[[str | None], str]) -> None:
+        """In a generated case that could change invoices (cancel, pay), replace each id `owned` does
+        not accept by `fresh(id)` (Schemathesis' Case, edited before it is sent)."""
+        raise NotImplementedError
+
+    def schemathesis_auth(self, target: Target) -> dict[str, Any]:
+        """Schemathesis' `auth.openapi` for the primary credential (by the document's security scheme)."""
+        raise NotImplementedError
 
     def credential_for(self, who: str) -> str:
         return self.primary if who == "primary" else self.other

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from conformance.apis.base import Api
-from conformance.http import Client, Exchange, NoResponse
-from conformance.target import Target
+
+if TYPE_CHECKING:
+    from conformance.http import Client, Exchange
+    from conformance.target import Target
 
 INVOICES = "/v1/billing/invoices"
 RAILS = "/v1/billing/rails"
@@ -22,6 +25,14 @@ CSRF_TOKENS = {"primary": "csrf_token", "other": "other_csrf_token"}
 @dataclass(frozen=True)
 class Triport(Api):
     create_statuses: tuple[int, ...] = (200, 201)  # TRIPORT-D-CREATE-STATUS
+
+    def swap_unowned(self, case: Any, owned: Callable[[str], bool], fresh: Callable[[str | None], str]) -> None:
+        changes = case.method == "POST" and case.path.endswith(("/cancel", "/pay-from-balance"))
+        if changes and case.path_parameters and not owned(case.path_parameters.get("id")):
+            case.path_parameters["id"] = fresh(None)
+
+    def schemathesis_auth(self, target: Target) -> dict[str, Any]:
+        return {"nlSession": {"api_key": target.credential("session")}}
 
     def auth(self, target: Target, who: str, method: str) -> tuple[dict[str, str], dict[str, str]]:
         session = target.credential(SESSIONS.get(who, who))
@@ -37,6 +48,8 @@ class Triport(Api):
     def default_create_body(self, client: Client) -> dict[str, Any] | str:
         """channel crypto-onchain, a topup of the starter plan for a month, and the first rail the
         target's GET /v1/billing/rails lists for that channel."""
+        from conformance.http import NoResponse
+
         try:
             exchange = client.request("GET", RAILS)
             rails = exchange.json().get("rails") if exchange.status == 200 else None
@@ -51,4 +64,6 @@ class Triport(Api):
 
 
 TRIPORT = Triport("triport", "TRIPORT", "triport.openapi.yaml", "session", "other_session",
-                  f"{INVOICES}?limit=1", INVOICES, "pending", "id")
+                  f"{INVOICES}?limit=1", INVOICES, "pending", "id",
+                  ("session", "other_session", "expired_session", "csrf_token", "other_csrf_token"),
+                  ("paid", "expired", "other_pending"), "/v1/billing")

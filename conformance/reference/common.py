@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from conformance.apis import APIS as DESCRIPTIONS
 from conformance.reference.faults import FAULTS, VARIANTS
 
-APIS = ("triport", "teos")
+APIS = tuple(DESCRIPTIONS)
 # Request bodies past this size are refused before parsing (413), so no input can exhaust memory.
 MAX_BODY_BYTES = 64 * 1024
 

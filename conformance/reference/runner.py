@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import threading
@@ -17,11 +18,7 @@ from conformance.reference.common import ReferenceApp, ServerOptions, Wrapper
 
 def build(options: ServerOptions) -> ReferenceApp:
     """The reference server an options object describes (not yet listening)."""
-    if options.api == "triport":
-        from conformance.reference.triport import create_app
-    else:
-        from conformance.reference.teos import create_app
-    return create_app(options)
+    return importlib.import_module(f"conformance.reference.{options.api}").create_app(options)  # one module per API
 
 
 def bind(host: str, port: int) -> socket.socket:

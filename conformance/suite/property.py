@@ -32,6 +32,7 @@ from schemathesis.engine import events, from_schema
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from conformance import specs
+from conformance.apis import api_for, api_of_path
 from conformance.catalogue import load_catalogue
 from conformance.checks import Verdict
 from conformance.checks.common import below_500, empty_body, framing
@@ -64,8 +65,9 @@ def graded_checks(api: str) -> dict[str, str]:
     return {check: rid for check, rid in mapping.items() if rid.startswith(prefix + "-")}
 
 
-def _api_of(case: Any) -> str:
-    return "triport" if case.path.startswith("/v1/billing") else "teos"
+def _graded_here(check: str, case: Any) -> bool:
+    """Whether spec/schemathesis.yaml grades this kit check for the API the case belongs to."""
+    return check in graded_checks(api_of_path(case.path).name)
 
 
 def _exchange(response: Any, case: Any) -> Exchange:
@@ -82,7 +84,7 @@ def _raise(result: Verdict) -> None:
 @schemathesis.check
 def conformance_empty_204_body(ctx: Any, response: Any, case: Any) -> bool | None:
     """A 204 carries zero bytes of body (TRIPORT-CANCEL-01)."""
-    if _api_of(case) == "triport" and response.status_code == 204:
+    if _graded_here("conformance_empty_204_body", case) and response.status_code == 204:
         _raise(empty_body(_exchange(response, case)))
     return None
 
@@ -97,7 +99,7 @@ def conformance_framing(ctx: Any, response: Any, case: Any) -> bool | None:
 @schemathesis.check
 def conformance_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
     """Triport's 401 and 404 bodies are the flat error envelope (TRIPORT-ERROR-01)."""
-    if _api_of(case) == "triport" and response.status_code in (401, 404):
+    if _graded_here("conformance_error_envelope", case) and response.status_code in (401, 404):
         _raise(error_envelope(_exchange(response, case)))
     return None
 
@@ -110,7 +112,8 @@ def _charged(part: str, builtin: Any) -> Any:
             return builtin(ctx, response, case)
         except AssertionError as failure:
             operation_id = case.operation.definition.raw.get("operationId", "")
-            failure.requirement = load_catalogue().grader(_api_of(case), operation_id, response.status_code, part)
+            failure.requirement = load_catalogue().grader(api_of_path(case.path).name, operation_id,
+                                                          response.status_code, part)
             raise
     check.__name__ = f"conformance_{part}"
     check.__doc__ = f"Schemathesis' {builtin.__name__}, graded as the catalogue grades a response's {part}."
@@ -128,31 +131,23 @@ class OwnershipGuard:
     repeat with it."""
 
     def __init__(self, api: str, seed: int):
-        self.api, self._random = api, random.Random(seed)
+        self.api, self._random = api_for(api), random.Random(seed)
         self.owned: dict[str, None] = {}  # ids this run created, in order
 
     def learn(self, case: Any, response: Any) -> None:
-        creates = (case.method == "POST" and case.path in ("/v1/billing/invoices", "/odata/v1.0/Invoices"))
-        if creates and response.status_code in (200, 201):
+        creates = case.method == "POST" and case.path == self.api.invoices
+        if creates and response.status_code in self.api.create_statuses:
             try:
                 body = response.json()
             except (ValueError, RecursionError):
                 return
-            created = body.get("id", body.get("Id")) if isinstance(body, dict) else None
+            created = body.get(self.api.id_member) if isinstance(body, dict) else None
             if isinstance(created, str):
                 self.owned[created] = None
 
     def restrict(self, case: Any) -> None:
-        if case.method != "POST":
-            return
-        if case.path.endswith(("/cancel", "/pay-from-balance")) and case.path_parameters:
-            if case.path_parameters.get("id") not in self.owned:
-                case.path_parameters["id"] = unknown_like(None, self._random)
-        elif case.path == "/odata/v1.0/Invoices/Cancel" and isinstance(case.body, dict):
-            ids = case.body.get("invoiceIds")
-            if isinstance(ids, list):
-                case.body["invoiceIds"] = [i if not isinstance(i, str) or i in self.owned
-                                           else unknown_like(i, self._random) for i in ids]
+        """Every id the case would change that the run does not own, swapped (the API says where ids are)."""
+        self.api.swap_unowned(case, lambda i: i in self.owned, lambda i: unknown_like(i, self._random))
 
 
 class CaseDigest:
@@ -235,10 +230,7 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 def _config(target: Target, settings: RunSettings, part: Part) -> SchemathesisConfig:
     phases = part.phases
-    if target.api == "triport":
-        auth = {"nlSession": {"api_key": target.credential("session")}}
-    else:
-        auth = {"bearerAuth": {"bearer": target.credential("token")}}
+    auth = api_for(target.api).schemathesis_auth(target)
     checks: dict[str, Any] = {"enabled": False}
     checks |= {name: {"enabled": True} for name in graded_checks(target.api)}
     throttle = {"rate-limit": f"{max(1, int(settings.max_rps * 60))}/m"} if settings.max_rps else {}
