@@ -211,6 +211,10 @@ class Client:
     deadline: float | None = None  # time.monotonic() past which nothing is sent (the run's --deadline)
     breaker: Breaker | None = None  # an operation that keeps timing out is not sent again
 
+    def wait_within_deadline(self, seconds: float) -> float:
+        """A wait (after a 429), shortened to what is left of the run's deadline."""
+        return seconds if self.deadline is None else max(min(seconds, self.deadline - time.monotonic()), 0.0)
+
     def _budget(self, timeout_s: float | None) -> float:
         """This answer's time: the timeout, or what is left of the run's deadline if that is less."""
         budget = timeout_s or self.timeout_s
@@ -229,7 +233,7 @@ class Client:
                                   may_retry=attempt < self.retries)
             if exchange.retried is None:
                 return exchange
-            time.sleep(exchange.retried)
+            time.sleep(self.wait_within_deadline(exchange.retried))
         return exchange
 
     def _once(self, method: str, path: str, cookies: dict[str, str] | None, headers: dict[str, str] | None,

@@ -51,7 +51,7 @@ class Teos:
             if exchange.status != 429:
                 return exchange
             if attempt < RATE_LIMIT_RETRIES:
-                time.sleep(_retry_after_s(exchange))
+                time.sleep(self.client.wait_within_deadline(_retry_after_s(exchange)))
         raise RateLimited(f"{method} {path} still answered 429 after {RATE_LIMIT_RETRIES} waits")
 
     # ---------------------------------------------------------------- cancel
