@@ -140,12 +140,17 @@ def _write_untestable(request: RunRequest, target: Target, started: datetime, re
     outcome = [TestOutcome("preflight", "error", reason)]
     results = [grade(r, outcome, request.settings.strict) for r in load_catalogue().for_api(target.api)
                if selected(r.id)]
-    result = RunResult(target.api, "error", results, 0.0)
+    write_reports(request, target, RunResult(target.api, "error", results, 0.0), started, several)
+
+
+def write_reports(request: RunRequest, target: Target, result: RunResult, started: datetime, several: bool) -> Path:
+    """report.json, junit.xml, summary.md and report.html of one target's run; the folder they are in."""
     directory = report_dir(request, target.api, started, several)
     directory.mkdir(parents=True, exist_ok=True)
     report = jsonreport.build(result, target, request.settings, started)
     for writer in (jsonreport, junit, markdown, html):
         writer.write(report, directory)
+    return directory
 
 
 def report_dir(request: RunRequest, api: str, started: datetime, several: bool) -> Path:
@@ -252,11 +257,7 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
             for r in result.results:
                 if not r.tests:  # selected, but no test of it ran: say so too
                     say(requirement_line(r))
-            report = jsonreport.build(result, target, request.settings, started)
-            directory = report_dir(request, target.api, started, len(chosen) > 1)
-            directory.mkdir(parents=True, exist_ok=True)
-            for writer in (jsonreport, junit, markdown, html):
-                writer.write(report, directory)
+            directory = write_reports(request, target, result, started, len(chosen) > 1)
             if result.property_run:
                 say(property_line(target.api, result.property_run, request.settings))
             if result.throttled:
