@@ -14,7 +14,7 @@ import pytest
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
 from conformance.checks import StepFailed
 from conformance.grading import RequirementResult, TestOutcome, grade, verdict
-from conformance.http import CheckFailed, DeadlinePassed, Exchange, Redactor
+from conformance.http import CheckFailed, DeadlinePassed, Exchange, RateLimited, Redactor
 from conformance.suite.property import ALL, Observer, Part, PropertyRun, run_schemathesis
 from conformance.target import RunSettings, Target
 
@@ -217,7 +217,7 @@ def _reason(call: pytest.CallInfo) -> str:
     if isinstance(exc, CheckFailed):
         prefix = "" if call.when == "call" else f"could not set up the test ({call.when}): "
         return f"{prefix}expected {exc.expected}; got {exc.actual}"
-    if isinstance(exc, StepFailed | DeadlinePassed):
+    if isinstance(exc, StepFailed | DeadlinePassed | RateLimited):
         return str(exc)[:500]
     return f"could not decide: {describe(exc)}"[:500]
 

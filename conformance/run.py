@@ -18,7 +18,7 @@ from conformance.catalogue import load_catalogue
 from conformance.config import ConfigError, load_target
 from conformance.engine import RunResult, run_suite, selector
 from conformance.grading import RequirementResult, TestOutcome, counts, grade
-from conformance.http import Client, DeadlinePassed, NoResponse, Redactor
+from conformance.http import Client, DeadlinePassed, NoResponse, RateLimited, Redactor
 from conformance.parallel import Elsewhere
 from conformance.report import html, jsonreport, junit, markdown
 from conformance.suite.property import PropertyRun
@@ -76,11 +76,13 @@ def preflight(target: Target, settings: RunSettings, selected: Callable[[str], b
     again at once. Returns the target with that body. Raises Untestable naming the key to fix."""
     api = api_for(target.api)
     client = Client(target.base_url, settings.timeout_s, Redactor(target.secrets()), verify=settings.tls_verify,
-                    deadline=deadline)
+                    deadline=deadline, wait_headers=api.wait_headers)
     try:
         return _preflight(api, client, target, settings, selected)
     except DeadlinePassed:
         raise Untestable(f"{target.api}: the run's --deadline passed during the preflight") from None
+    except RateLimited as exc:
+        raise Untestable(f"{target.api}: the preflight could not be sent: {exc}") from None
 
 
 def _preflight(api: Api, client: Client, target: Target, settings: RunSettings,
@@ -130,7 +132,7 @@ def _create_once(api: Api, client: Client, target: Target, who: str) -> None:
             f"{exchange.status}: {exchange.excerpt()}; fix {key}"))
     try:
         api.cancel(client, target, created, who)  # the preflight's own invoice: leave no litter
-    except NoResponse:
+    except (NoResponse, RateLimited):
         pass
 
 

@@ -10,7 +10,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conformance.http import MAX_BODY_BYTES, REDACTED, Client, NoResponse, Pacer, Redactor
+from conformance.http import (
+    MAX_BODY_BYTES,
+    REDACTED,
+    Client,
+    Exchange,
+    NoResponse,
+    Pacer,
+    RateLimited,
+    Redactor,
+    wait_asked,
+)
 
 SECRET = "s3cr3t-session-value-1234"
 LIMITED: dict[str, int] = {}  # /limited... path -> requests seen
@@ -105,6 +115,32 @@ def test_a_429_is_retried_after_its_retry_after_and_kept_as_evidence(server: str
     assert [e.evidence(Redactor([]))["retried_after_s"] for e in seen] == [0.1, 0.1, None]
     patient = Client(server, 5, Redactor([]), retries=0)
     assert patient.request("GET", "/limited-b").status == 429
+
+
+def test_a_429_that_persists_is_rate_limited_not_an_answer(server: str) -> None:
+    """Sends a GET answered 429 twice (then 200) through a client that retries once.
+    Expects RateLimited after two exchanges: a persistent 429 is never handed to a check."""
+    seen: list = []
+    with pytest.raises(RateLimited, match="still answered 429 after 1 waits"):
+        Client(server, 5, Redactor([]), seen.append, retries=1).request("GET", "/limited-c")
+    assert [e.status for e in seen] == [429, 429]
+
+
+def test_a_429s_wait_is_read_from_the_headers_the_api_names() -> None:
+    """Reads waits from 429s: seconds, an epoch time, an ISO date, an HTTP date, the first named
+    header that is readable winning, each wait capped. Expects the waits those values ask for."""
+    def wait(headers: dict[str, str], names: tuple[str, ...] = ("Retry-After", "X-Rate-Limit-Reset")) -> float:
+        return wait_asked(Exchange("GET", "/", {}, None, 429, headers), names, 30.0)
+
+    soon = time.time() + 5
+    assert wait({"Retry-After": "2"}) == 2.0
+    assert 3.5 < wait({"X-Rate-Limit-Reset": str(int(soon))}) <= 5.0
+    iso = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(soon))
+    assert 3.5 < wait({"X-Rate-Limit-Reset": iso}) <= 5.0
+    assert 3.5 < wait({"Retry-After": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(soon))}) <= 5.0
+    assert wait({"Retry-After": "soon", "X-Rate-Limit-Reset": "3"}) == 3.0  # the unreadable one is passed over
+    assert wait({"X-Rate-Limit-Reset": "3"}, ("Retry-After",)) == 1.0  # a header the API does not name: unread
+    assert wait({"Retry-After": "86400"}) == 30.0 and wait({"Retry-After": "-5"}) == 0.1
 
 
 def test_max_rps_spaces_requests_out(server: str) -> None:

@@ -129,6 +129,40 @@ def every_third_cancel_is_429(app: Any) -> Any:
     return limited
 
 
+def every_cancel_is_429(app: Any) -> Any:
+    """ASGI middleware: every TEOS cancel is answered 429, its wait in X-Rate-Limit-Reset (an epoch
+    time one second ago), unseen by the app."""
+    async def limited(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/Cancel"):
+            reset = str(int(time.time()) - 1).encode()
+            await send({"type": "http.response.start", "status": 429,
+                        "headers": [(b"x-rate-limit-reset", reset), (b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await app(scope, receive, send)
+    return limited
+
+
+def test_a_target_that_stays_rate_limited_leaves_requirements_undecided(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture) -> None:
+    """TEOS-D-RATE-LIMIT: runs TEOS-CANCEL-01 against a reference whose every cancel is answered 429.
+    Expects exit 3, the requirement undecided (never failed) with the reason naming the 429s, and
+    one try and three retries of the cancel the test sent: one retry loop, the client's."""
+    with ReferenceServer(ServerOptions(api="teos"), wrap=every_cancel_is_429) as server:
+        config = tmp_path / "target.toml"
+        write_target_config(config, server.target_config())
+        code = run(*QUICK, "--config", str(config), "--only", "TEOS-CANCEL-01",
+                   "--report-dir", str(tmp_path / "out"))
+        limited = [r for r in server.recorder.requests if r[2] == 429]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    (requirement,) = report["requirements"]
+    assert code == 3 and requirement["outcome"] == "error"
+    assert "still answered 429 after 3 waits" in requirement["reason"]
+    assert limited
+    # Each of its two tests stopped at its first cancel: one try and three retries, never a loop in a loop.
+    assert [e["status"] for e in requirement["evidence"] if e["status"] == 429] == [429] * 8
+
+
 def test_a_rate_limited_target_is_waited_out_and_reported(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     """Runs the cancel requirements against a reference that answers every third cancel 429.
     Expects them all to pass (each 429 waited out and resent), the retries counted in report.json

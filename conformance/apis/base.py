@@ -25,6 +25,7 @@ class Api:
     credentials: tuple[str, ...]  # the target config's [credentials] keys
     fixtures: tuple[str, ...]  # its [fixtures] keys
     path_prefix: str  # every path of the API starts with it
+    wait_headers: tuple[str, ...] = ("Retry-After",)  # where a 429 says how long to wait, first found wins
 
     def swap_unowned(self, case: Any, owned: Callable[[str], bool], fresh: Callable[[str | None], str]) -> None:
         """In a generated case that could change invoices (cancel, pay), replace each id `owned` does
@@ -38,14 +39,16 @@ class Api:
     def credential_for(self, who: str) -> str:
         return self.primary if who == "primary" else self.other
 
-    def auth(self, target: Target, who: str, method: str) -> tuple[dict[str, str], dict[str, str]]:
-        """(cookies, headers) that authenticate `who` for a request with this method."""
+    def auth(self, target: Target, who: str, method: str, **options: Any) -> tuple[dict[str, str], dict[str, str]]:
+        """(cookies, headers) that authenticate `who` for a request with this method. `who`: primary,
+        other, a [credentials] key, or one of the API's forged credentials (invalid, none, ...)."""
         raise NotImplementedError
 
-    def send(self, client: Client, target: Target, method: str, path: str, who: str = "primary",
-             **kwargs: Any) -> Exchange:
-        cookies, headers = self.auth(target, who, method)
-        return client.request(method, path, cookies=cookies, headers=headers, **kwargs)
+    def send(self, client: Client, target: Target, method: str, path: str, who: str = "primary", *,
+             auth: dict[str, Any] | None = None, headers: dict[str, str] | None = None, **kwargs: Any) -> Exchange:
+        """A request as `who`; `auth`: the API's options for its credentials, `headers`: added to theirs."""
+        cookies, own = self.auth(target, who, method, **(auth or {}))
+        return client.request(method, path, cookies=cookies, headers={**own, **(headers or {})}, **kwargs)
 
     def cancel(self, client: Client, target: Target, invoice_id: str, who: str = "primary") -> Exchange:
         raise NotImplementedError

@@ -15,12 +15,17 @@ if TYPE_CHECKING:
 INVOICES = "/odata/v1.0/Invoices"
 CANCEL = f"{INVOICES}/Cancel"
 TOKENS = {"primary": "token", "other": "other_token"}
+# Credentials no one issued, for the 401 tests: a string that is no token, and an unsigned JWT (alg
+# "none") naming a tenant: shaped like a token, issued by no one. "none": no Authorization at all.
+FORGED = {"invalid": "conformance-not-a-token",
+          "unsigned": "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJ0aWQiOiJjb25mb3JtYW5jZSIsInNjcCI6InByb2QudGVvc2FwaSJ9.",
+          "none": None}
 
 
 @dataclass(frozen=True)
 class Teos(Api):
-    def auth(self, target: Target, who: str, method: str) -> tuple[dict[str, str], dict[str, str]]:
-        token = target.credential(TOKENS.get(who, who))
+    def auth(self, target: Target, who: str, method: str, **options: Any) -> tuple[dict[str, str], dict[str, str]]:
+        token = FORGED[who] if who in FORGED else target.credential(TOKENS.get(who, who))
         return {}, ({"Authorization": f"Bearer {token}"} if token else {})
 
     def swap_unowned(self, case: Any, owned: Callable[[str], bool], fresh: Callable[[str | None], str]) -> None:
@@ -41,4 +46,5 @@ class Teos(Api):
 
 
 TEOS = Teos("teos", "TEOS", "teos.openapi.yaml", "token", "other_token", f"{INVOICES}?$top=1", INVOICES, "Open", "Id",
-            ("token", "other_token"), ("paid", "expired", "other_open"), "/odata/")
+            ("token", "other_token"), ("paid", "expired", "other_open"), "/odata/",
+            wait_headers=("Retry-After", "X-Rate-Limit-Reset"))  # TEOS-D-RATE-LIMIT

@@ -20,6 +20,7 @@ CHANNEL = "crypto-onchain"
 BILL_ACTION = {"type": "topup", "plan": "starter", "months": 1}
 SESSIONS = {"primary": "session", "other": "other_session", "expired": "expired_session"}
 CSRF_TOKENS = {"primary": "csrf_token", "other": "other_csrf_token"}
+FORGED = {"invalid": "conformance-not-a-session", "none": None}  # for the 401 tests; none: no cookie
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,20 @@ class Triport(Api):
     def schemathesis_auth(self, target: Target) -> dict[str, Any]:
         return {"nlSession": {"api_key": target.credential("session")}}
 
-    def auth(self, target: Target, who: str, method: str) -> tuple[dict[str, str], dict[str, str]]:
-        session = target.credential(SESSIONS.get(who, who))
-        cookies = {"nl_session": session} if session else {}
-        token = target.credential(CSRF_TOKENS.get(who, ""))
+    def auth(self, target: Target, who: str, method: str, *, csrf: str | None = "auto",
+             csrf_cookie: str | None = "auto", **options: Any) -> tuple[dict[str, str], dict[str, str]]:
+        """`csrf`: the X-CSRF-Token a write sends (auto: the user's own, where CSRF is enforced; None:
+        none); `csrf_cookie`: the nl_csrf cookie beside it (auto: the user's own token, or the header's)."""
+        session = FORGED[who] if who in FORGED else target.credential(SESSIONS.get(who, who))
+        cookies, headers = ({"nl_session": session} if session else {}), {}
+        own = target.credential(CSRF_TOKENS.get(who, ""))
+        token = own if csrf == "auto" else csrf
         if token and method not in ("GET", "HEAD"):
-            return {**cookies, "nl_csrf": token}, {"X-CSRF-Token": token}
-        return cookies, {}
+            cookie = (own or token) if csrf_cookie == "auto" else csrf_cookie
+            if cookie:
+                cookies["nl_csrf"] = cookie
+            headers["X-CSRF-Token"] = token
+        return cookies, headers
 
     def cancel(self, client: Client, target: Target, invoice_id: str, who: str = "primary") -> Exchange:
         return self.send(client, target, "POST", f"{INVOICES}/{quote(invoice_id, safe='')}/cancel", who)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from conformance.apis import api_for
 from conformance.http import Client, DeadlinePassed, Exchange, Pacer, Redactor
 from conformance.suite.property import Finding, Observer, Part, PropertyRun, breaker_for, run_schemathesis
 from conformance.target import RunSettings, Target
@@ -25,7 +26,7 @@ def client(target: Target, settings: RunSettings, redact: Redactor, record: Call
     left = time_left()
     deadline = None if left is None else time.monotonic() + left  # nothing is sent past the run's deadline
     return Client(target.base_url, settings.timeout_s, redact, seen, verify=settings.tls_verify, pacer=pacer,
-                  deadline=deadline, breaker=breaker_for(target.api))
+                  deadline=deadline, breaker=breaker_for(target.api), wait_headers=api_for(target.api).wait_headers)
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,11 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
 
+from conformance.apis.teos import TEOS
 from conformance.checks import require, step, verdict
 from conformance.http import CheckFailed, Client, Exchange, path_segment
 from conformance.suite.ids import unknown_like
@@ -23,36 +22,15 @@ CANCEL = f"{INVOICES}/Cancel"
 TRANSACTIONS = "/odata/v1.0/Transactions"
 # What an invoice of an accepted batch may read before it reads Cancelled (TEOS-D-SETTLE-TIME).
 SETTLING = ("Open", "Processing")
-# An unsigned JWT (alg "none") naming a tenant: shaped like a token, issued by no one.
-UNSIGNED_JWT = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJ0aWQiOiJjb25mb3JtYW5jZSIsInNjcCI6InByb2QudGVvc2FwaSJ9."
-RATE_LIMIT_RETRIES = 3  # TEOS-D-RATE-LIMIT: a 429 is waited out and retried, never graded
-
-
-class RateLimited(RuntimeError):
-    """Still rate-limited after the bounded retries: the suite could not decide (an error, not a fail)."""
-
-
 class Teos:
     """Requests as a TEOS client sends them: `Authorization: Bearer <token>`, JSON bodies, OData paths."""
 
     def __init__(self, client: Client, target: Target, settings: RunSettings):
         self.client, self.target, self.settings = client, target, settings
-        self.tokens = {"primary": target.credential("token"), "other": target.credential("other_token"),
-                       "invalid": "conformance-not-a-token", "unsigned": UNSIGNED_JWT, "none": None}
-
-    def headers(self, who: str) -> dict[str, str]:
-        token = self.tokens[who]
-        return {"Authorization": f"Bearer {token}"} if token else {}
 
     def send(self, method: str, path: str, who: str = "primary", **kwargs: Any) -> Exchange:
-        headers = {**self.headers(who), **kwargs.pop("headers", {})}
-        for attempt in range(RATE_LIMIT_RETRIES + 1):
-            exchange = self.client.request(method, path, headers=headers, **kwargs)
-            if exchange.status != 429:
-                return exchange
-            if attempt < RATE_LIMIT_RETRIES:
-                time.sleep(self.client.wait_within_deadline(_retry_after_s(exchange)))
-        raise RateLimited(f"{method} {path} still answered 429 after {RATE_LIMIT_RETRIES} waits")
+        """As `who`: primary, other, or a forged token (invalid, unsigned, none: apis/teos.py)."""
+        return TEOS.send(self.client, self.target, method, path, who, **kwargs)
 
     # ---------------------------------------------------------------- cancel
 
@@ -132,31 +110,6 @@ class Teos:
         """A GUID no invoice has, shaped like the target's own ids."""
         samples = [i for ids in self.target.fixtures.values() for i in ids]
         return unknown_like(samples[0] if samples else str(uuid.uuid4()))
-
-
-def _retry_after_s(exchange: Exchange) -> float:
-    """How long a 429 asks to wait: Retry-After or X-Rate-Limit-Reset (seconds, epoch or a date), 1-60 s."""
-    for name in ("retry-after", "x-rate-limit-reset"):
-        value = (exchange.header(name) or "").strip()
-        if not value:
-            continue
-        try:
-            seconds = float(value)
-            if seconds > 10**9:  # an epoch timestamp
-                seconds -= time.time()
-        except ValueError:
-            try:
-                moment = datetime.fromisoformat(value)
-            except ValueError:
-                try:
-                    moment = parsedate_to_datetime(value)
-                except (TypeError, ValueError):
-                    continue
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            seconds = (moment - datetime.now(UTC)).total_seconds()
-        return min(max(seconds, 1.0), 60.0)
-    return 5.0
 
 
 class Provisioner(BaseProvisioner):

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from conformance.apis.triport import TRIPORT
 from conformance.checks import require, step, verdict
 from conformance.checks.triport import snapshot_first
 from conformance.http import CheckFailed, Client, EventStream, Exchange, path_segment
@@ -24,26 +25,13 @@ class Triport:
 
     def __init__(self, client: Client, target: Target, settings: RunSettings):
         self.client, self.target, self.settings = client, target, settings
-        self.sessions = {"primary": target.credential("session"), "other": target.credential("other_session"),
-                         "expired": target.credential("expired_session"), "invalid": "conformance-not-a-session",
-                         "none": None}
-        self.csrf = {"primary": target.credential("csrf_token"), "other": target.credential("other_csrf_token")}
-
-    def cookies(self, who: str) -> dict[str, str]:
-        return {"nl_session": self.sessions[who]} if self.sessions.get(who) else {}
 
     def send(self, method: str, path: str, who: str = "primary", *, csrf: str | None = "auto",
              csrf_cookie: str | None = "auto", **kwargs: Any) -> Exchange:
-        """`csrf`: the X-CSRF-Token to send (auto: the user's own, where CSRF is enforced; None: none);
-        `csrf_cookie`: the nl_csrf cookie beside it (auto: the user's own token, or the header's)."""
-        cookies, headers = self.cookies(who), dict(kwargs.pop("headers", {}))
-        token = self.csrf.get(who) if csrf == "auto" else csrf
-        if token and method not in ("GET", "HEAD"):
-            cookie = (self.csrf.get(who) or token) if csrf_cookie == "auto" else csrf_cookie
-            if cookie:
-                cookies["nl_csrf"] = cookie
-            headers["X-CSRF-Token"] = token
-        return self.client.request(method, path, cookies=cookies, headers=headers, **kwargs)
+        """As `who` (primary, other, expired, or a forged session: invalid, none); `csrf` and
+        `csrf_cookie` as apis/triport.py reads them."""
+        return TRIPORT.send(self.client, self.target, method, path, who,
+                            auth={"csrf": csrf, "csrf_cookie": csrf_cookie}, **kwargs)
 
     def cancel(self, invoice_id: str, who: str = "primary", **kwargs: Any) -> Exchange:
         return self.send(kwargs.pop("method", "POST"), f"{INVOICES}/{path_segment(invoice_id)}/cancel", who,
@@ -118,7 +106,7 @@ class Triport:
 
     def stream(self, invoice_id: str, who: str = "primary") -> EventStream:
         """A subscription to the invoice's events (judged by the EVENTS tests that open it)."""
-        return self.client.stream(f"{INVOICES}/{path_segment(invoice_id)}/events", cookies=self.cookies(who),
+        return self.client.stream(f"{INVOICES}/{path_segment(invoice_id)}/events", cookies=TRIPORT.auth(self.target, who, "GET")[0],
                                   read_timeout_s=self.settings.event_wait_s)
 
     def unknown_cancel(self) -> Exchange:
