@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.driver import cache_dir
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import Recorder, ReferenceServer, write_target_config
 from conformance.specs import spec_dir
-from conformance.suite.property import cache_dir
 from conformance.target import RunSettings
 
 DEFAULTS = RunSettings()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,26 +13,14 @@ import pytest
 
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
 from conformance.checks import StepFailed
-from conformance.grading import RequirementResult, TestOutcome, grade, verdict
+from conformance.driver import ALL, Part, run_schemathesis
+from conformance.grading import grade, verdict
 from conformance.http import CheckFailed, DeadlinePassed, Exchange, RateLimited, Redactor
-from conformance.suite.property import ALL, Observer, Part, PropertyRun, run_schemathesis
+from conformance.observer import Observer
+from conformance.results import PropertyRun, RequirementResult, RunResult, TestOutcome
 from conformance.target import RunSettings, Target
 
 SUITE = Path(__file__).resolve().parent / "suite"
-
-
-@dataclass
-class RunResult:
-    api: str
-    verdict: str
-    results: list[RequirementResult]
-    duration_s: float
-    property_run: PropertyRun | None = None  # the Schemathesis run, when one ran
-    observed: dict[str, list[str]] = field(default_factory=dict)  # the observer's findings, by requirement id
-    throttled: list[float] = field(default_factory=list)  # the waits after each 429 the client retried
-
-    def get(self, requirement_id: str) -> RequirementResult:
-        return next(r for r in self.results if r.id == requirement_id)
 
 
 def selector(only: list[str] | None = None, exclude: list[str] | None = None) -> Callable[[str], bool]:
@@ -321,16 +309,6 @@ def run_units(target: Target, settings: RunSettings, selected: Callable[[str], b
     results = plugin.graded([r for r in catalogue.for_api(target.api) if r.id in plugin.outcomes])  # those it began
     return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run,
                      dict(plugin._observer.found), plugin.throttled)
-
-
-def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
-              progress: Callable[[RequirementResult], None] | None = None) -> RunResult:
-    """`progress` is called with each requirement's result as soon as its last test has finished.
-    With `settings.workers` > 1 the requirements are shared among that many processes (parallel.py)."""
-    if settings.workers > 1:
-        from conformance.parallel import run_parallel
-        return run_parallel(target, settings, selected, progress)
-    return run_here(target, settings, selected, progress)
 
 
 def run_here(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,

@@ -2,45 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from conformance.catalogue import Requirement
+from conformance.results import RequirementResult, TestOutcome
 
 OUTCOMES = ("pass", "fail", "warn", "skip", "error")
-
-
-@dataclass
-class TestOutcome:
-    """What one pytest test of a requirement came to."""
-
-    __test__ = False  # a result, not a test class
-
-    name: str
-    outcome: str  # passed | failed | skipped | error
-    reason: str = ""
-    duration_s: float = 0.0
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-    measurements: dict[str, Any] = field(default_factory=dict)  # recorded (record_property), never graded
-
-
-@dataclass
-class RequirementResult:
-    id: str
-    level: str
-    title: str
-    outcome: str
-    reason: str
-    duration_s: float
-    tests: list[TestOutcome]
-
-    @property
-    def evidence(self) -> list[dict[str, Any]]:
-        return [item for test in self.tests for item in test.evidence]
-
-    @property
-    def measurements(self) -> dict[str, Any]:
-        return {f"{test.name}.{key}": value for test in self.tests for key, value in test.measurements.items()}
 
 
 def grade(requirement: Requirement, tests: list[TestOutcome], strict: bool) -> RequirementResult:

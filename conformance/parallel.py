@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import signal
 import subprocess
 import sys
@@ -29,11 +30,12 @@ from typing import Any, NoReturn
 
 from conformance import specs
 from conformance.catalogue import Catalogue, load_catalogue
-from conformance.engine import RunResult, Unit, Units, run_units
-from conformance.grading import RequirementResult, TestOutcome, grade, verdict
+from conformance.driver import Part
+from conformance.engine import Unit, Units, run_units
+from conformance.grading import grade, verdict
 from conformance.http import Redactor
-from conformance.suite.property import Finding, Part, PropertyRun
-from conformance.suite.whole_api import observed_failure
+from conformance.observer import observed_failure
+from conformance.results import Finding, PropertyRun, RequirementResult, RunResult, TestOutcome, result_from
 from conformance.target import RunSettings, Target
 from conformance.transport import WATCHDOG
 
@@ -339,8 +341,10 @@ def _be_worker(streams: tuple[int, int, int], others: list[int]) -> NoReturn:
             os.dup2(end, standard)
         for end in (*streams, *others):
             os.close(end)
-        from conformance import worker
-        code = worker.main()
+        # The worker program, as `python -m conformance.worker` would start it, without a new interpreter.
+        runpy.run_module("conformance.worker", run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:  # noqa: B036 - whatever it was, the coordinator reads it on stderr
         traceback.print_exc()
     finally:
@@ -349,15 +353,6 @@ def _be_worker(streams: tuple[int, int, int], others: list[int]) -> NoReturn:
             sys.stderr.flush()
         finally:
             os._exit(code)
-
-
-def result_to(result: RequirementResult) -> dict:
-    return asdict(result)
-
-
-def result_from(data: dict) -> RequirementResult:
-    tests = [TestOutcome(**test) for test in data.pop("tests")]
-    return RequirementResult(**data, tests=tests)
 
 
 def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str], bool],

@@ -16,12 +16,12 @@ import urllib3
 from conformance.apis import APIS, Api, api_for
 from conformance.catalogue import load_catalogue
 from conformance.config import ConfigError, load_target
-from conformance.engine import RunResult, run_suite, selector
-from conformance.grading import RequirementResult, TestOutcome, counts, grade
+from conformance.engine import run_here, selector
+from conformance.grading import counts, grade
 from conformance.http import Client, DeadlinePassed, NoResponse, RateLimited, Redactor
-from conformance.parallel import Elsewhere
+from conformance.parallel import Elsewhere, run_parallel
 from conformance.report import html, jsonreport, junit, markdown
-from conformance.suite.property import PropertyRun
+from conformance.results import PropertyRun, RequirementResult, RunResult, TestOutcome
 from conformance.target import RunSettings, Target
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNTESTABLE = 0, 1, 2, 3
@@ -42,6 +42,15 @@ class RunRequest:
     exclude: list[str] | None
     dry_run: bool = False
     interactive: bool = False  # a terminal: a progress bar under the lines; otherwise plain lines only
+
+
+def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
+              progress: Callable[[RequirementResult], None] | None = None) -> RunResult:
+    """One target's suite: in this process, or with `settings.workers` > 1 shared among that many
+    (parallel.py). `progress` is called with each requirement's result as soon as its last test ends."""
+    if settings.workers > 1:
+        return run_parallel(target, settings, selected, progress)
+    return run_here(target, settings, selected, progress)
 
 
 def _apis(request: RunRequest) -> list[str]:

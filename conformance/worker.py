@@ -11,9 +11,10 @@ import json
 import os
 import sys
 
-from conformance.engine import SuiteBroken, Unit, Units, run_suite, run_units
-from conformance.parallel import result_to
-from conformance.suite.property import Part, preload
+from conformance.driver import Part, preload
+from conformance.engine import SuiteBroken, Unit, Units, run_units
+from conformance.results import result_to
+from conformance.run import run_suite
 from conformance.target import RunSettings, Target
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from conformance.catalogue import Catalogue
 from conformance.engine import SuitePlugin
-from conformance.grading import TestOutcome, counts, grade, verdict
+from conformance.grading import counts, grade, verdict
+from conformance.results import TestOutcome
 from conformance.target import RunSettings, Target
 
 MUST, SHOULD = "TRIPORT-CANCEL-01", "TRIPORT-CANCEL-13"

@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 from conformance import parallel
-from conformance.engine import RunResult, run_suite, selector
+from conformance.driver import Part
+from conformance.engine import selector
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import ReferenceServer, write_target_config
-from conformance.suite.property import Part
+from conformance.results import RunResult
+from conformance.run import run_suite
 from conformance.target import RunSettings, Target
 
 SETTINGS = RunSettings(max_examples=3, max_time_s=120, timeout_s=3, event_wait_s=1.5, timing_samples=7)

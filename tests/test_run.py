@@ -278,7 +278,7 @@ def test_the_readme_config_examples_load() -> None:
 def test_progress_is_plain_lines_outside_a_terminal_and_a_bar_inside_one() -> None:
     """Feeds three finished requirements to the progress display, as CI and as a terminal.
     Expects plain lines with no control characters for CI, and a bar redrawn in place on a terminal."""
-    from conformance.grading import RequirementResult
+    from conformance.results import RequirementResult
     from conformance.run import ProgressBar
 
     result = RequirementResult("TRIPORT-CANCEL-08", "MUST", "An unknown invoice id is 404", "pass", "", 0.1, [])

@@ -12,10 +12,11 @@ import jsonschema
 import pytest
 
 from conformance import cli, specs
-from conformance.engine import run_suite, selector
+from conformance.engine import selector
 from conformance.reference.common import ServerOptions
 from conformance.reference.faults import TRIPORT_VARIANTS
 from conformance.reference.runner import ReferenceServer, write_target_config
+from conformance.run import run_suite
 from conformance.target import RunSettings, Target
 
 QUICK = ["--max-examples", "3", "--max-time", "120", "--timeout", "3"]

@@ -9,8 +9,8 @@ from typing import Any
 
 from conformance import __version__
 from conformance.catalogue import load_catalogue
-from conformance.engine import RunResult
 from conformance.grading import counts
+from conformance.results import RunResult
 from conformance.specs import spec_sha256
 from conformance.target import RunSettings, Target
 

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from conformance.apis import api_for
+from conformance.driver import Part, breaker_for, run_schemathesis
 from conformance.http import Client, DeadlinePassed, Exchange, Pacer, Redactor
-from conformance.suite.property import Finding, Observer, Part, PropertyRun, breaker_for, run_schemathesis
+from conformance.observer import Observer
+from conformance.results import Finding, PropertyRun
 from conformance.target import RunSettings, Target
 
 

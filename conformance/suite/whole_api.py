@@ -4,7 +4,9 @@ response parts from them, shared by both APIs' tests."""
 from __future__ import annotations
 
 from conformance.checks import StepFailed, require, verdict
-from conformance.suite.property import Finding, Observer, graded_checks
+from conformance.driver import graded_checks
+from conformance.observer import Observer
+from conformance.results import Finding
 
 
 def findings_for(findings: list[Finding] | None, requirement_id: str, api: str) -> list[Finding]:
@@ -16,11 +18,6 @@ def findings_for(findings: list[Finding] | None, requirement_id: str, api: str) 
     if errors:
         raise StepFailed("run every generated case", errors[0].title)
     return [f for f in findings if f.requirement == requirement_id or (f.requirement is None and f.check in checks)]
-
-
-def observed_failure(requirement_id: str, observed: list[str]) -> str:
-    """A failure reason for answers an observer found wanting (also used for a worker's answers)."""
-    return f"expected every answer as {requirement_id} says; got {len(observed)} finding(s): " + " | ".join(observed[:3])
 
 
 def require_none(found: list[Finding], observed: list[str], expected: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conformance import specs
-from conformance.suite.property import policy
+from conformance.driver import policy
 
 PHASES = ("Examples", "Coverage", "Fuzzing", "Stateful")
 

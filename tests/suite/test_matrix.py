@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from conformance.catalogue import load_catalogue
-from conformance.engine import RunResult, run_suite, selector
+from conformance.engine import selector
 from conformance.reference.common import ServerOptions
 from conformance.reference.faults import FAULTS, VARIANTS, Fault
 from conformance.reference.runner import ReferenceServer
+from conformance.results import RunResult
+from conformance.run import run_suite
 from conformance.target import RunSettings, Target
 
 # Small budgets keep the matrix bounded; the property-based phases run where they decide something.

@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from conformance.engine import run_suite
+from conformance.driver import OwnershipGuard
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import ReferenceServer
-from conformance.suite.property import OwnershipGuard
+from conformance.run import run_suite
 from conformance.target import RunSettings, Target
 
 SETTINGS = RunSettings(max_examples=5, max_time_s=120, timeout_s=3, event_wait_s=1.5, timing_samples=5)

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from conformance.engine import run_suite
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import ReferenceServer
+from conformance.run import run_suite
 from conformance.target import RunSettings, Target
 
 TABLES = {"triport": "SELECT id, status FROM invoices", "teos": "SELECT Id, Status FROM invoices"}

@@ -11,9 +11,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from conformance.driver import CaseDigest, run_schemathesis
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import ReferenceServer
-from conformance.suite.property import CaseDigest, PropertyRun, run_schemathesis
+from conformance.results import PropertyRun
 from conformance.target import RunSettings, Target
 
 
@@ -68,7 +69,7 @@ def test_digest_ignores_assigned_ids_and_credentials_but_not_what_was_generated(
 # A run in a fresh process: which of the kit's modules are loaded is then up to the arguments.
 LOADED = """
 import sys
-import conformance.suite.property as prop
+import conformance.driver as prop
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import ReferenceServer
 from conformance.target import RunSettings, Target

@@ -13,7 +13,7 @@ import pytest
 from conformance.apis.teos import TEOS
 from conformance.checks import require, step, verdict
 from conformance.http import CheckFailed, Client, Exchange, path_segment
-from conformance.suite.ids import unknown_like
+from conformance.ids import unknown_like
 from conformance.suite.provision import BaseProvisioner
 from conformance.target import RunSettings, Target
 

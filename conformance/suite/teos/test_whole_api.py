@@ -8,7 +8,8 @@ from conformance.checks import Verdict, require, verdict
 from conformance.checks.common import below_500, status_in
 from conformance.checks.contract import contract_for
 from conformance.http import Exchange
-from conformance.suite.property import Finding, Observer
+from conformance.observer import Observer
+from conformance.results import Finding
 from conformance.suite.whole_api import judge
 from conformance.target import Target
 

@@ -13,7 +13,7 @@ from conformance.apis.triport import TRIPORT
 from conformance.checks import require, step, verdict
 from conformance.checks.triport import snapshot_first
 from conformance.http import CheckFailed, Client, EventStream, Exchange, path_segment
-from conformance.suite.ids import unknown_like
+from conformance.ids import unknown_like
 from conformance.suite.provision import BaseProvisioner
 from conformance.target import RunSettings, Target
 

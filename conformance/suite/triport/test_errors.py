@@ -7,7 +7,8 @@ import pytest
 from conformance.checks import require
 from conformance.checks.common import json_media_type, status_in
 from conformance.checks.triport import error_envelope
-from conformance.suite.property import Finding, Observer
+from conformance.observer import Observer
+from conformance.results import Finding
 from conformance.suite.whole_api import judge
 
 from .conftest import Triport

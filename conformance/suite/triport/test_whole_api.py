@@ -6,7 +6,8 @@ import pytest
 
 from conformance.checks import require
 from conformance.checks.common import below_500, status_in
-from conformance.suite.property import Finding, Observer
+from conformance.observer import Observer
+from conformance.results import Finding
 from conformance.suite.whole_api import findings_for, judge, require_none
 
 from .conftest import INVOICES, Provisioner, Triport

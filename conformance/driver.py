@@ -1,4 +1,4 @@
-"""Schemathesis in the suite: one property-based and stateful run per suite run, findings by check.
+"""The Schemathesis driver: one property-based and stateful run (or a part of one), findings by check.
 
 Which checks run, and which requirement each finding fails, is spec/schemathesis.yaml. The kit's
 own checks are registered here as Schemathesis checks, so generated cases meet the same rules as
@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,22 +35,14 @@ from conformance import specs
 from conformance.apis import api_for, api_of_path
 from conformance.catalogue import load_catalogue
 from conformance.checks import Verdict
-from conformance.checks.common import below_500, empty_body, framing
+from conformance.checks.common import empty_body, framing
 from conformance.checks.contract import contract_for
 from conformance.checks.triport import error_envelope
 from conformance.http import Exchange, Redactor
-from conformance.suite.ids import unknown_like
+from conformance.ids import unknown_like
+from conformance.results import Finding, PropertyRun
 from conformance.target import RunSettings, Target
 from conformance.transport import Breaker, bounded
-
-
-@dataclass(frozen=True)
-class Finding:
-    check: str
-    operation: str
-    title: str
-    reproduce: str
-    requirement: str | None = None  # charged by the check itself; None: spec/schemathesis.yaml's mapping
 
 
 @cache
@@ -256,40 +248,6 @@ def _config(target: Target, settings: RunSettings, part: Part) -> SchemathesisCo
 
 
 @dataclass(frozen=True)
-class PropertyRun:
-    findings: list[Finding]
-    cases: int
-    digest: str  # CaseDigest: same seed, same target -> same digest
-    duration_s: float
-    cut: bool  # the time ceiling stopped it before its case budget was spent
-    created: tuple[str, ...] = ()  # invoices the generated cases created (the suite tidies them up)
-    stopped_by: str = ""  # what cut it: "max-time" (its ceiling) or "deadline" (the run's --deadline)
-
-    def summary(self) -> dict[str, Any]:
-        return {"cases": self.cases, "digest": self.digest, "duration_s": self.duration_s, "cut": self.cut}
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PropertyRun:
-        return cls([Finding(**f) for f in data["findings"]], data["cases"], data["digest"], data["duration_s"],
-                   data["cut"], tuple(data["created"]), data.get("stopped_by", ""))
-
-    @classmethod
-    def merge(cls, parts: list[PropertyRun]) -> PropertyRun:
-        """Parts run in parallel (--workers) as one run; the digest covers the parts in plan order."""
-        if len(parts) == 1:
-            return parts[0]
-        digest = hashlib.sha256("".join(part.digest for part in parts).encode()).hexdigest()
-        return cls([f for part in parts for f in part.findings], sum(part.cases for part in parts), digest,
-                   max((part.duration_s for part in parts), default=0.0), any(part.cut for part in parts),
-                   tuple(i for part in parts for i in part.created),
-                   "deadline" if any(p.stopped_by == "deadline" for p in parts) else
-                   next((p.stopped_by for p in parts if p.stopped_by), ""))
-
-
-@dataclass(frozen=True)
 class Part:
     """A share of the Schemathesis run: some phases, for some operations (None: all of them).
     The stateful phase is one state machine over all operations, so under --workers its scenario
@@ -458,29 +416,3 @@ def _collect(stream: Iterable[Any], redact: Redactor) -> tuple[list[Finding], bo
 
 def _first_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:300]}"
-
-
-class Observer:
-    """Judges every answer the targeted tests receive: the 5xx rule (ROBUST-01) and the document,
-    each part of an answer charged to the requirement the catalogue says grades it."""
-
-    def __init__(self, api: str, redact: Redactor):
-        self.contract, self.redact = contract_for(api), redact
-        self.robust = f"{self.contract.prefix}-ROBUST-01"
-        self.framed = f"{self.contract.prefix}-HTTP-01"
-        self.found: dict[str, list[str]] = {}  # requirement id -> what broke it
-
-    def see(self, exchange: Exchange) -> None:
-        if exchange.retried is not None:  # a 429 the client waited out and sent again: throttling, not an answer
-            return
-        if exchange.status is not None and not below_500(exchange).ok:
-            self._add(self.robust, f"{exchange.method} {exchange.url} -> {exchange.status}")
-        if exchange.status is not None and not (result := framing(exchange)).ok:
-            self._add(self.framed, f"{exchange.method} {exchange.url}: {result.actual}")
-        for breach in self.contract.breaches(exchange):
-            self._add(breach.requirement, f"expected {breach.expected}; got {breach.actual}")
-
-    def _add(self, requirement_id: str, text: str) -> None:
-        seen = self.found.setdefault(requirement_id, [])
-        if len(seen) < 50:  # enough to show and count; a hostile target cannot grow it without bound
-            seen.append(self.redact(text))
