@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,58 +37,82 @@ def requirement_of(item: pytest.Item) -> str | None:
     return marker.args[0] if marker else None
 
 
-class SuitePlugin:
-    """Gives the suite its target and settings, skips what cannot be decided, records outcomes."""
+@dataclass(frozen=True)
+class Plan:
+    """What one pytest session of the suite runs, fixed before it starts; the plugins read it, and
+    nothing sets it afterwards. `part`: the Schemathesis part the session runs in `findings` (None:
+    none here); `other_parts`: the runs of the parts elsewhere (--workers); `collected`: told what
+    the session collected, before any test runs; `progress`: each requirement's result once final."""
 
-    def __init__(self, target: Target, settings: RunSettings, catalogue: Catalogue,
-                 selected: Callable[[str], bool], progress: Callable[[RequirementResult], None] | None = None):
-        self._target, self._settings, self.catalogue = target, settings, catalogue
-        self.selected, self.progress = selected, progress
-        self._redact = Redactor(target.secrets())
-        self.outcomes: dict[str, list[TestOutcome]] = {}
-        self.problems: list[str] = []  # collection errors: the suite itself is broken
-        self._exchanges: list[Exchange] = []
-        self._started = 0.0
-        self._remaining: dict[str, int] = {}  # tests still to run, per requirement (for live progress)
-        self._deadline = time.monotonic() + settings.deadline_s if settings.deadline_s else None
+    target: Target
+    settings: RunSettings
+    catalogue: Catalogue
+    selected: Callable[[str], bool]
+    part: Part | None = ALL
+    other_parts: Callable[[], list[PropertyRun]] = list
+    progress: Callable[[RequirementResult], None] | None = None
+    collected: Callable[[dict[str, Shape]], None] = lambda _: None
+    redact: Redactor = field(init=False)
+    deadline: float | None = field(init=False)  # time.monotonic() of the run's --deadline
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "redact", Redactor(self.target.secrets()))
+        deadline_s = self.settings.deadline_s
+        object.__setattr__(self, "deadline", time.monotonic() + deadline_s if deadline_s else None)
+
+    def remaining_s(self) -> float | None:
+        """Seconds left before the run's deadline (None: no deadline)."""
+        return None if self.deadline is None else max(self.deadline - time.monotonic(), 0.001)
+
+
+@dataclass
+class Shape:
+    """A requirement's tests as collected: how many, and their markers (the --workers scheduler plans with it)."""
+
+    tests: int = 0
+    quiet: bool = False  # measures latency: runs while nothing else is sent
+    whole_api: bool = False  # judges every answer: runs last
+    waits: bool = False  # waits a set time
+
+
+EXCHANGES = pytest.StashKey[list[Exchange]]()  # the exchanges of a test, in the order they were sent
+STARTED = pytest.StashKey[float]()
+RECORDED = pytest.StashKey[bool]()  # its outcome is recorded (a teardown after a failure adds nothing)
+
+
+class Fixtures:
+    """The session fixtures the suite's conftest builds on: target, settings, redaction, the
+    evidence sink, the observer, the Schemathesis plan, the time left. Keeps what the session's
+    fixtures produced for the run's result: the observer's findings and the Schemathesis run."""
+
+    def __init__(self, plan: Plan, evidence: Evidence):
+        self.plan, self.evidence = plan, evidence
+        self.watcher = Observer(plan.target.api, plan.redact)  # not `observer`: that name is the fixture's
         self.property_run: PropertyRun | None = None
-        self.throttled: list[float] = []
-        self._observer = Observer(target.api, self._redact)
-        # The Schemathesis part this process runs in `findings` (None: none there); other_parts waits
-        # for those run elsewhere (--workers).
-        self.part: Part | None = ALL
-        self.other_parts: Callable[[], list[PropertyRun]] = list
-        self.shape: dict[str, dict[str, Any]] = {}  # requirement id -> its tests: count, quiet, whole_api, waits
-        self.collected: Callable[[dict[str, dict[str, Any]]], None] = lambda _: None  # told the shape
 
     @pytest.fixture(scope="session")
     def target(self) -> Target:
-        return self._target
+        return self.plan.target
 
     @pytest.fixture(scope="session")
     def settings(self) -> RunSettings:
-        return self._settings
+        return self.plan.settings
 
     @pytest.fixture(scope="session")
     def redact(self) -> Redactor:
-        return self._redact
+        return self.plan.redact
 
     @pytest.fixture(scope="session")
     def record(self) -> Callable[[Exchange], None]:
-        return self._record
-
-    def _record(self, exchange: Exchange) -> None:
-        self._exchanges.append(exchange)
-        if exchange.retried is not None:
-            self.throttled.append(exchange.retried)
+        return self.evidence.record
 
     @pytest.fixture(scope="session")
     def observer(self) -> Observer:
-        return self._observer
+        return self.watcher
 
     @pytest.fixture(scope="session")
     def property_plan(self) -> tuple[Part | None, Callable[[], list[PropertyRun]]]:
-        return self.part, self.other_parts
+        return self.plan.part, self.plan.other_parts
 
     @pytest.fixture(scope="session")
     def note_property_run(self) -> Callable[[PropertyRun], None]:
@@ -96,42 +120,44 @@ class SuitePlugin:
             self.property_run = run
         return note
 
+    @pytest.fixture(scope="session")
+    def time_left(self) -> Callable[[], float | None]:
+        return self.plan.remaining_s
+
+
+class Selection:
+    """Which tests run: the selected requirements of the target's API, each skipped (with why) where
+    the target lacks what it needs or the profile forbids it; whole-API tests last. Collection errors
+    are `problems`: the suite itself is broken."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.shape: dict[str, Shape] = {}  # requirement id -> its tests
+        self.problems: list[str] = []
+
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        kept = [item for item in items if (rid := requirement_of(item)) and self.selected(rid)
-                and self.catalogue.get(rid).api == self._target.api]
+        catalogue, api = self.plan.catalogue, self.plan.target.api
+        kept = [item for item in items if (rid := requirement_of(item)) and self.plan.selected(rid)
+                and catalogue.get(rid).api == api]
         for item in kept:
-            reason = self._skip_reason(self.catalogue.get(requirement_of(item)), item)
+            reason = self._skip_reason(catalogue.get(requirement_of(item)), item)
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
         # Whole-API requirements go last: they also judge what the targeted tests received.
         kept.sort(key=lambda item: item.get_closest_marker("whole_api") is not None)
         items[:] = kept
         for item in kept:
-            self._remaining[requirement_of(item)] = self._remaining.get(requirement_of(item), 0) + 1
-            info = self.shape.setdefault(requirement_of(item), {"tests": 0, "quiet": False, "whole_api": False,
-                                                                 "waits": False})
-            info["tests"] += 1
+            shape = self.shape.setdefault(requirement_of(item), Shape())
+            shape.tests += 1
             for marker in ("quiet", "whole_api", "waits"):
-                info[marker] = info[marker] or item.get_closest_marker(marker) is not None
-        self.collected(self.shape)
-
-    def graded(self, requirements: list[Requirement]) -> list[RequirementResult]:
-        """Each requirement graded on its tests' outcomes. A test that never reported (the session
-        stopped early: Ctrl-C) is an error, so a requirement is never passed on part of its tests."""
-        results = []
-        for requirement in requirements:
-            tests = list(self.outcomes.get(requirement.id, []))
-            if self._remaining.get(requirement.id, 0) > 0:
-                tests.append(TestOutcome("not_run", "error",
-                                         f"{self._remaining[requirement.id]} test(s) did not run: the run was stopped"))
-            results.append(grade(requirement, tests, self._settings.strict))
-        return results
+                setattr(shape, marker, getattr(shape, marker) or item.get_closest_marker(marker) is not None)
+        self.plan.collected(self.shape)
 
     def _skip_reason(self, requirement: Requirement, item: pytest.Item) -> str | None:
-        missing = [need for need in requirement.needs if not self._target.has(need)]
+        missing = [need for need in requirement.needs if not self.plan.target.has(need)]
         if missing:
             return f"not configured: {', '.join(missing)}"
-        if self._settings.profile == "safe" and item.get_closest_marker("safe") is None:
+        if self.plan.settings.profile == "safe" and item.get_closest_marker("safe") is None:
             return "not decidable in profile safe: it creates or cancels invoices"
         return None
 
@@ -139,30 +165,46 @@ class SuitePlugin:
         if report.failed:
             self.problems.append(f"{report.nodeid}: {str(report.longrepr).splitlines()[-1]}")
 
+
+class Evidence:
+    """Every exchange goes to the test that sent it (`item.stash`); the 429 waits are counted. A test
+    that starts after the run's deadline is not started."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.throttled: list[float] = []  # the waits after each 429 the client retried
+        self._current: list[Exchange] = []  # the running test's (a sink, between tests)
+
+    def record(self, exchange: Exchange) -> None:
+        self._current.append(exchange)
+        if exchange.retried is not None:
+            self.throttled.append(exchange.retried)
+
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        self._exchanges.clear()
-        self._started = time.monotonic()
-        if self._deadline is not None and self._started > self._deadline:
+        self._current = item.stash[EXCHANGES] = []
+        item.stash[STARTED] = time.monotonic()
+        if self.plan.deadline is not None and item.stash[STARTED] > self.plan.deadline:
             raise DeadlinePassed("not started: the run's --deadline had passed")
-
-    def remaining_s(self) -> float | None:
-        """Seconds left before the run's deadline (None: no deadline)."""
-        return None if self._deadline is None else max(self._deadline - time.monotonic(), 0.001)
-
-    @pytest.fixture(scope="session")
-    def time_left(self) -> Callable[[], float | None]:
-        return self.remaining_s
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
         """After the last test the session's fixtures tidy up (cancel what the run created): those
         requests are no requirement's evidence."""
-        mark = len(self._exchanges)
+        mark = len(self._current)
         try:
             return (yield)
         finally:
             if nextitem is None:
-                del self._exchanges[mark:]
+                del self._current[mark:]
+
+
+class Outcomes:
+    """Each test's report becomes a TestOutcome of its requirement (its evidence, its time); a
+    requirement whose last test has reported is graded at once, for `progress`."""
+
+    def __init__(self, plan: Plan, selection: Selection):
+        self.plan, self.selection = plan, selection
+        self.outcomes: dict[str, list[TestOutcome]] = {}
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
@@ -171,31 +213,68 @@ class SuitePlugin:
         # is a step the requirement needed, so it is undecided (StepFailed is no CheckFailed either).
         failed_check = (call.when == "call" and call.excinfo is not None
                         and call.excinfo.errisinstance((CheckFailed, AssertionError)))
-        if report.failed or report.skipped or call.when == "teardown":
-            self._finish(item, report, call, failed_check)
+        if (report.failed or report.skipped or call.when == "teardown") and not item.stash.get(RECORDED, False):
+            item.stash[RECORDED] = True
+            self._add(item, self._outcome(item, report, call, failed_check))
         return report
 
-    def _finish(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo,
-                failed_check: bool) -> None:
-        requirement_id = requirement_of(item)
-        outcomes = self.outcomes.setdefault(requirement_id, [])
-        if outcomes and outcomes[-1].name == item.name:  # teardown after a failure: already recorded
-            return
+    def _outcome(self, item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo,
+                 failed_check: bool) -> TestOutcome:
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             outcome = TestOutcome(item.name, "skipped", reason.removeprefix("Skipped: "))
         elif report.failed:
-            kind = "failed" if failed_check else "error"
-            outcome = TestOutcome(item.name, kind, self._redact(_reason(call)))
+            outcome = TestOutcome(item.name, "failed" if failed_check else "error", self.plan.redact(_reason(call)))
         else:
             outcome = TestOutcome(item.name, "passed")
-        outcome.duration_s = round(time.monotonic() - self._started, 3)
-        outcome.evidence = [exchange.evidence(self._redact) for exchange in self._exchanges]
+        outcome.duration_s = round(time.monotonic() - item.stash.get(STARTED, time.monotonic()), 3)
+        outcome.evidence = [exchange.evidence(self.plan.redact) for exchange in item.stash.get(EXCHANGES, [])]
         outcome.measurements = dict(item.user_properties)
+        return outcome
+
+    def _add(self, item: pytest.Item, outcome: TestOutcome) -> None:
+        rid = requirement_of(item)
+        outcomes = self.outcomes.setdefault(rid, [])
         outcomes.append(outcome)
-        self._remaining[requirement_id] -= 1
-        if self.progress and self._remaining[requirement_id] == 0:  # its last test: the outcome is final
-            self.progress(grade(self.catalogue.get(requirement_id), outcomes, self._settings.strict))
+        if self.plan.progress and len(outcomes) == self.selection.shape[rid].tests:  # its last: final
+            self.plan.progress(grade(self.plan.catalogue.get(rid), outcomes, self.plan.settings.strict))
+
+    def graded(self, requirements: list[Requirement]) -> list[RequirementResult]:
+        return graded(requirements, self.outcomes, {rid: s.tests for rid, s in self.selection.shape.items()},
+                      self.plan.settings.strict)
+
+
+def graded(requirements: list[Requirement], outcomes: dict[str, list[TestOutcome]], collected: dict[str, int],
+           strict: bool) -> list[RequirementResult]:
+    """Each requirement graded on its tests' outcomes. A test that never reported (the session
+    stopped early: Ctrl-C, a stop flag) is an error, so a requirement is never passed on part of its tests."""
+    results = []
+    for requirement in requirements:
+        tests = list(outcomes.get(requirement.id, []))
+        missing = collected.get(requirement.id, 0) - len(tests)
+        if missing > 0:
+            tests.append(TestOutcome("not_run", "error", f"{missing} test(s) did not run: the run was stopped"))
+        results.append(grade(requirement, tests, strict))
+    return results
+
+
+class Session:
+    """One pytest session of the suite: the plan and its four plugins."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.selection = Selection(plan)
+        self.evidence = Evidence(plan)
+        self.fixtures = Fixtures(plan, self.evidence)
+        self.outcomes = Outcomes(plan, self.selection)
+
+    def plugins(self) -> list[object]:
+        return [self.fixtures, self.selection, self.evidence, self.outcomes]
+
+    def result(self, requirements: list[Requirement], duration_s: float) -> RunResult:
+        results = self.outcomes.graded(requirements)
+        return RunResult(self.plan.target.api, verdict(results), results, duration_s, self.fixtures.property_run,
+                         dict(self.fixtures.watcher.found), self.evidence.throttled)
 
 
 def _reason(call: pytest.CallInfo) -> str:
@@ -229,15 +308,17 @@ class SuiteBroken(RuntimeError):
     """The suite could not be collected: a bug in the kit, not in the target."""
 
 
-def _pytest(plugin: SuitePlugin, api: str, *extra: str, plugins: tuple[object, ...] | list[object] = ()) -> None:
+def _pytest(session: Session, *extra: str, plugins: tuple[object, ...] | list[object] = ()) -> None:
     # No installed plugins (anyio's and Schemathesis' cost ~0.8 s to import) and no assertion rewriting:
     # the suite asserts through `require`, whose failures carry their own message. No unraisable-exception
     # plugin either: it runs five full garbage collections at the end (0.4 s here, with Hypothesis loaded).
-    args = [str(SUITE / api), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE), "--disable-plugin-autoload",
-            "--assert=plain", "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:unraisableexception", *extra]
-    code = pytest.main(args, plugins=[plugin, *plugins])
-    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or plugin.problems:
-        raise SuiteBroken("; ".join(plugin.problems) or f"pytest exited with {code!r}")
+    args = [str(SUITE / session.plan.target.api), "-c", str(SUITE / "pytest.ini"), "--rootdir", str(SUITE),
+            "--disable-plugin-autoload", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:terminal",
+            "-p", "no:unraisableexception", *extra]
+    code = pytest.main(args, plugins=[*session.plugins(), *plugins])
+    problems = session.selection.problems
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or problems:
+        raise SuiteBroken("; ".join(problems) or f"pytest exited with {code!r}")
 
 
 Unit = tuple[int, "Part | list[str]"]  # its place in the run's list of units; a Schemathesis part or requirement ids
@@ -260,8 +341,8 @@ class UnitLoop:
     """Replaces pytest's test loop: tests are run as their units arrive, in one session, so session
     fixtures (client, provisioned invoices) are set up once per process, not once per unit."""
 
-    def __init__(self, suite: SuitePlugin, units: Units):
-        self.suite, self.units = suite, units
+    def __init__(self, plan: Plan, units: Units):
+        self.plan, self.units = plan, units
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
@@ -278,8 +359,8 @@ class UnitLoop:
         while (unit := self.units.take()) is not None:
             index, work = unit
             if isinstance(work, Part):
-                settings = replace(self.suite._settings, deadline_s=self.suite.remaining_s())
-                self.units.ran(index, run_schemathesis(self.suite._target, settings, self.suite._redact, work))
+                settings = replace(self.plan.settings, deadline_s=self.plan.remaining_s())
+                self.units.ran(index, run_schemathesis(self.plan.target, settings, self.plan.redact, work))
             else:
                 self._run(session, items(work))
         self._run(session, [item for item in kept if item.get_closest_marker("whole_api") is not None])
@@ -289,35 +370,40 @@ class UnitLoop:
     def _run(session: pytest.Session, items: list[pytest.Item]) -> None:
         # The last test of a batch tears down to the session, not beyond: the session's fixtures stay
         # for the next unit, and are torn down when the session finishes (the tidy-up, outside any test).
+        # As pytest's own loop, it stops when a plugin asks (shouldfail: -x/--maxfail; shouldstop).
         for index, item in enumerate(items):
             following = items[index + 1] if index + 1 < len(items) else session
             item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+            if session.shouldfail:
+                raise session.Failed(session.shouldfail)
+            if session.shouldstop:
+                raise session.Interrupted(session.shouldstop)
 
 
 def run_units(target: Target, settings: RunSettings, selected: Callable[[str], bool], units: Units,
               progress: Callable[[RequirementResult], None] | None = None,
               all_parts: Callable[[], list[PropertyRun]] = list,
-              collected: Callable[[dict[str, dict[str, Any]]], None] = lambda _: None) -> RunResult:
+              collected: Callable[[dict[str, Shape]], None] = lambda _: None,
+              plugins: tuple[object, ...] = ()) -> RunResult:
     """The selected requirements' tests, run as `units` says (one --workers process). The whole-API
     tests judge `all_parts()`, the Schemathesis parts' runs. `collected` learns what the session
-    collected (requirement id -> tests, quiet, whole_api, waits) before any test runs."""
+    collected before any test runs."""
     catalogue = load_catalogue()
-    plugin = SuitePlugin(target, settings, catalogue, selected, progress)
-    plugin.part, plugin.other_parts, plugin.collected = None, all_parts, collected
+    plan = Plan(target, settings, catalogue, selected, part=None, other_parts=all_parts, progress=progress,
+                collected=collected)
+    session = Session(plan)
     started = time.monotonic()
-    _pytest(plugin, target.api, plugins=[UnitLoop(plugin, units)])
-    results = plugin.graded([r for r in catalogue.for_api(target.api) if r.id in plugin.outcomes])  # those it began
-    return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run,
-                     dict(plugin._observer.found), plugin.throttled)
+    _pytest(session, plugins=[UnitLoop(plan, units), *plugins])
+    began = [r for r in catalogue.for_api(target.api) if r.id in session.outcomes.outcomes]
+    return session.result(began, round(time.monotonic() - started, 3))
 
 
 def run_here(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
              progress: Callable[[RequirementResult], None] | None = None) -> RunResult:
     """The selected requirements, and the whole Schemathesis run, in this process."""
     catalogue = load_catalogue()
-    plugin = SuitePlugin(target, settings, catalogue, selected, progress)
+    session = Session(Plan(target, settings, catalogue, selected, progress=progress))
     started = time.monotonic()
-    _pytest(plugin, target.api)
-    results = plugin.graded([r for r in catalogue.for_api(target.api) if selected(r.id)])
-    return RunResult(target.api, verdict(results), results, round(time.monotonic() - started, 3), plugin.property_run,
-                     dict(plugin._observer.found), plugin.throttled)
+    _pytest(session)
+    return session.result([r for r in catalogue.for_api(target.api) if selected(r.id)],
+                          round(time.monotonic() - started, 3))

@@ -31,7 +31,7 @@ from typing import Any, NoReturn
 from conformance import specs
 from conformance.catalogue import Catalogue, load_catalogue
 from conformance.driver import Part
-from conformance.engine import Unit, Units, run_units
+from conformance.engine import Shape, Unit, Units, run_units
 from conformance.grading import grade, verdict
 from conformance.http import Redactor
 from conformance.observer import observed_failure
@@ -381,10 +381,10 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
     operations = specs.operations(specs.load_document(catalogue.apis[target.api].document))
     plan = Units(take=scheduler.take, ran=scheduler.ran, opened=scheduler.open)
 
-    def collected(shape: dict[str, dict[str, Any]]) -> None:  # what this process's session collected
-        quiet = {rid for rid, info in shape.items() if info["quiet"]}
-        home = {rid for rid, info in shape.items() if info["whole_api"]} - quiet
-        targeted = {rid: (info["waits"], info["tests"]) for rid, info in shape.items() if rid not in quiet | home}
+    def collected(shape: dict[str, Shape]) -> None:  # what this process's session collected
+        quiet = {rid for rid, info in shape.items() if info.quiet}
+        home = {rid for rid, info in shape.items() if info.whole_api} - quiet
+        targeted = {rid: (info.waits, info.tests) for rid, info in shape.items() if rid not in quiet | home}
         generating = bool(home) and settings.property_tests and settings.profile == "full"
         plan.first, plan.keeps = frozenset(quiet), frozenset(home)
         scheduler.fill(units(targeted, operations, settings.workers, generating, settings.max_examples))

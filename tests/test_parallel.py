@@ -15,7 +15,7 @@ import pytest
 
 from conformance import parallel
 from conformance.driver import Part
-from conformance.engine import selector
+from conformance.engine import Units, run_units, selector
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import ReferenceServer, write_target_config
 from conformance.results import RunResult
@@ -142,3 +142,36 @@ def test_workers_forked_from_a_cli_process_decide_what_they_take(tmp_path: Path)
     assert outcomes["TRIPORT-CANCEL-01"] == outcomes["TRIPORT-SCHEMA-01"] == "fail"
     written = done.stdout + done.stderr + "".join(p.read_text() for p in (tmp_path / "out").iterdir())
     assert not [secret for secret in secrets if secret in written]
+
+
+class StopAfterFirstTest:
+    """A plugin that asks pytest to stop once the first test has finished (as `-x` or `--maxfail` do)."""
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            self.session.shouldstop = "asked to stop after one test"
+
+
+def test_the_unit_loop_stops_when_pytest_is_asked_to() -> None:
+    """Runs two units (TRIPORT-CANCEL-04, then TRIPORT-CANCEL-05) in a --workers process's loop, with a
+    plugin that sets pytest's shouldstop after the first test. Expects the loop to stop there: the
+    second unit never taken, no outcome of it, and the first requirement graded on its one test."""
+    given = iter([(0, ["TRIPORT-CANCEL-04"]), (1, ["TRIPORT-CANCEL-05"])])
+    taken: list[int] = []
+
+    def take() -> Any:
+        unit = next(given, None)
+        if unit is not None:
+            taken.append(unit[0])
+        return unit
+
+    with ReferenceServer(ServerOptions(api="triport")) as server:
+        target = Target.from_mapping(server.target_config())
+        result = run_units(target, SETTINGS, lambda _: True, Units(take, lambda index, run: None),
+                           plugins=(StopAfterFirstTest(),))
+    assert taken == [0]
+    assert [r.id for r in result.results] == ["TRIPORT-CANCEL-04"]
+    assert len(result.results[0].tests) == 1
