@@ -106,7 +106,8 @@ def per_requirement(report: Path) -> list[tuple[str, int, float]]:
     """(requirement, requests, seconds) from a run's report.json, the most requests first; the
     generated cases as one row (a case is one request)."""
     data = json.loads(report.read_text())
-    rows = [(r["id"], len(r["evidence"]), r["duration_s"] or 0.0) for r in data["requirements"]]
+    rows = [(r["id"], sum(len(t["evidence"]) for t in r["tests"]), r["duration_s"] or 0.0)
+            for r in data["requirements"]]
     if data["property"]:
         rows.append(("(Schemathesis: all phases)", data["property"]["cases"], data["property"]["duration_s"]))
     return sorted(rows, key=lambda row: (-row[1], row[0]))

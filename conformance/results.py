@@ -33,10 +33,6 @@ class RequirementResult:
     tests: list[TestOutcome]
 
     @property
-    def evidence(self) -> list[dict[str, Any]]:
-        return [item for test in self.tests for item in test.evidence]
-
-    @property
     def measurements(self) -> dict[str, Any]:
         return {f"{test.name}.{key}": value for test in self.tests for key, value in test.measurements.items()}
 

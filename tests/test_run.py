@@ -91,6 +91,14 @@ def test_a_broken_target_fails_with_its_requirement_and_no_secret(faulty: tuple,
     suite = ET.parse(tmp_path / "out" / "junit.xml").getroot().find("testsuite")
     failed_cases = [c.get("name") for c in suite.iter("testcase") if c.find("failure") is not None]
     assert {name.split()[0] for name in failed_cases} == failing and suite.get("failures") == str(len(failing))
+    # The failure's reproduce lines are the failing test's own requests, not a passing sibling's.
+    cancel = next(r for r in report["requirements"] if r["id"] == "TRIPORT-CANCEL-01")
+    failed_test = next(t for t in cancel["tests"] if t["name"] == cancel["failing_test"])
+    assert failed_test["outcome"] == "failed" and cancel["statement"] and cancel["source"]["url"].startswith("https://")
+    case = next(c for c in suite.iter("testcase") if c.get("name").startswith("TRIPORT-CANCEL-01 "))
+    reproduce = [line.removeprefix("reproduce: ") for line in case.find("failure").text.splitlines()
+                 if line.startswith("reproduce: ")]
+    assert reproduce == [e["curl"] for e in failed_test["evidence"][-3:]] and reproduce
     assert "| ❌ fail | TRIPORT-CANCEL-01 |" in (tmp_path / "out" / "summary.md").read_text()
     written = "".join(p.read_text() for p in (tmp_path / "out").iterdir()) + capsys.readouterr().out
     for secret in server.target_config()["credentials"].values():
@@ -160,7 +168,8 @@ def test_a_target_that_stays_rate_limited_leaves_requirements_undecided(tmp_path
     assert "still answered 429 after 3 waits" in requirement["reason"]
     assert limited
     # Each of its two tests stopped at its first cancel: one try and three retries, never a loop in a loop.
-    assert [e["status"] for e in requirement["evidence"] if e["status"] == 429] == [429] * 8
+    for test in requirement["tests"]:
+        assert [e["status"] for e in test["evidence"] if e["status"] == 429] == [429] * 4, test["name"]
 
 
 def test_a_rate_limited_target_is_waited_out_and_reported(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -177,7 +186,8 @@ def test_a_rate_limited_target_is_waited_out_and_reported(tmp_path: Path, capsys
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     jsonschema.validate(report, SCHEMA)
     assert report["throttled"]["retries"] == len(limited) > 0
-    shown = sum(e["retried_after_s"] is not None for r in report["requirements"] for e in r["evidence"])
+    shown = sum(e["retried_after_s"] is not None for r in report["requirements"] for t in r["tests"]
+                for e in t["evidence"])
     assert 0 < shown <= len(limited)  # the rest were in the final tidy-up, outside any requirement
     assert f"the target answered 429 {len(limited)} time(s)" in capsys.readouterr().out
 

@@ -19,6 +19,7 @@ vertical-align:top} th{background:#f4f6f9}
 .outcome{font-weight:700;text-transform:uppercase;font-size:12px;padding:2px 6px;border-radius:4px}
 .o-pass{background:#dcf3e3;color:#1f7a3a}.o-fail{background:#fbe0de;color:#b3261e}.o-warn{background:#fff0cc;color:#8a5a00}
 .o-skip{background:#eceff3;color:#555}.o-error{background:#f3e2ff;color:#6b2d99}
+.statement{margin:0 0 6px} .source{color:#555} details.test summary{cursor:pointer;margin:4px 0}
 pre{white-space:pre-wrap;background:#f7f8fa;padding:8px;border-radius:4px;font-size:12px}
 """
 
@@ -41,12 +42,27 @@ outcome.addEventListener('change', apply); text.addEventListener('input', apply)
 """
 
 
-def _evidence(requirement: dict[str, Any]) -> str:
+def _exchanges(test: dict[str, Any]) -> str:
     parts = []
-    for exchange in requirement["evidence"][-5:]:
+    for exchange in test["evidence"][-5:]:
         status = exchange["status"] if exchange["status"] is not None else exchange["error"]
         parts.append(f"<pre>{escape(exchange['method'])} {escape(exchange['url'])} → {escape(str(status))}\n"
                      f"{escape(exchange['body_excerpt'][:600])}\n\n{escape(exchange['curl'])}</pre>")
+    return "".join(parts) or "<p>no exchanges</p>"
+
+
+def _detail(requirement: dict[str, Any]) -> str:
+    """The statement and its source, the test that decided with its exchanges (open), then the others."""
+    source = requirement["source"]
+    parts = [f'<p class="statement">{escape(requirement["statement"])} <span class="source">'
+             f'({escape(source["title"])}, {escape(source["section"])})</span></p>']
+    deciding = requirement["failing_test"]
+    tests = sorted(requirement["tests"], key=lambda t: t["name"] != deciding)
+    for test in tests:
+        opened = " open" if test["name"] == deciding else ""
+        reason = f": {escape(test['reason'])}" if test["reason"] else ""
+        parts.append(f'<details class="test"{opened}><summary>{escape(test["name"])} · {test["outcome"]}{reason} '
+                     f'({len(test["evidence"])} exchanges)</summary>{_exchanges(test)}</details>')
     return "".join(parts)
 
 
@@ -56,9 +72,8 @@ def _rows(report: dict[str, Any]) -> str:
         rows.append(f'<tr class="req" data-outcome="{r["outcome"]}"><td><span class="outcome o-{r["outcome"]}">'
                     f'{r["outcome"]}</span></td><td>{escape(r["id"])}</td><td>{r["level"]}</td>'
                     f'<td>{escape(r["title"])}</td><td>{escape(r["reason"])}</td></tr>')
-        if r["outcome"] in ("fail", "warn", "error") and r["evidence"]:
-            rows.append(f'<tr class="detail"><td></td><td colspan="4"><details><summary>Evidence '
-                        f'({len(r["evidence"])} exchanges)</summary>{_evidence(r)}</details></td></tr>')
+        if r["outcome"] in ("fail", "warn", "error"):
+            rows.append(f'<tr class="detail"><td></td><td colspan="4">{_detail(r)}</td></tr>')
     return "\n".join(rows)
 
 

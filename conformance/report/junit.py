@@ -1,4 +1,5 @@
-"""junit.xml: one testcase per requirement, for CI systems; failures carry expected vs actual."""
+"""junit.xml: one testcase per requirement, for CI systems; a failure carries expected vs actual and
+the reproduce lines of the test that failed (never a passing sibling's)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ def build(report: dict[str, Any]) -> ET.ElementTree:
         outcome, reason = requirement["outcome"], requirement["reason"]
         if outcome == "fail":
             failure = ET.SubElement(case, "failure", message=reason, type=requirement["level"])
-            failure.text = "\n".join([reason, "", *(f"reproduce: {e['curl']}" for e in requirement["evidence"][-3:])])
+            failure.text = _detail(requirement)
         elif outcome == "error":
-            ET.SubElement(case, "error", message=reason)
+            ET.SubElement(case, "error", message=reason).text = _detail(requirement)
         elif outcome == "skip":
             ET.SubElement(case, "skipped", message=reason)
         elif outcome == "warn":  # a SHOULD that failed: reported, not failing the job
@@ -30,6 +31,16 @@ def build(report: dict[str, Any]) -> ET.ElementTree:
     root.append(suite)
     ET.indent(root)
     return ET.ElementTree(root)
+
+
+def _detail(requirement: dict[str, Any]) -> str:
+    """The reason, the statement, the test that decided, and its last three requests as curl lines."""
+    name = requirement["failing_test"]
+    test = next((t for t in requirement["tests"] if t["name"] == name), None)
+    lines = [requirement["reason"], "", f"requirement: {requirement['statement']}"]
+    if test is not None:
+        lines += [f"test: {name}", *(f"reproduce: {e['curl']}" for e in test["evidence"][-3:])]
+    return "\n".join(lines)
 
 
 def write(report: dict[str, Any], directory: Path) -> Path:

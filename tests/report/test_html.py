@@ -23,9 +23,16 @@ def report() -> dict[str, Any]:
                 "headers": {"content-length": "0"}, "body_excerpt": HOSTILE, "body_truncated": False,
                 "elapsed_s": 0.01, "error": None, "retried_after_s": None, "notes": [],
                 "curl": "curl -X POST -H 'Cookie: nl_session=<redacted>' http://x"}
-    requirement = {"level": "MUST", "duration_s": 0.1, "measurements": {}, "evidence": []}
+    source = {"title": 'Triport, "Cancel an invoice"', "url": "https://triport.io/docs/console/billing/cancel-invoice",
+              "section": "Response"}
+    requirement = {"level": "MUST", "duration_s": 0.1, "measurements": {}, "statement": "A statement.",
+                   "source": source, "failing_test": None, "tests": []}
+    passed = {"name": "test_passing_sibling", "outcome": "passed", "reason": "", "duration_s": 0.05,
+              "evidence": [{**exchange, "url": "http://127.0.0.1:1/sibling", "body_excerpt": ""}]}
+    failed = {"name": "test_triport_cancel_01_pending_is_204", "outcome": "failed",
+              "reason": f"expected status 204; got status 200 {HOSTILE}", "duration_s": 0.05, "evidence": [exchange]}
     data = {
-        "verdict": "fail", "api": "triport", "target": "http://127.0.0.1:1", "profile": "full", "strict": False,
+        "report_version": 2, "verdict": "fail", "api": "triport", "target": "http://127.0.0.1:1", "profile": "full", "strict": False,
         "suite_version": "0.1.0", "spec_sha256": "0" * 64, "seed": 7, "max_examples": 3, "max_time_s": 4.0,
         "workers": 1, "tls": "verified", "create_body": "config", "started_at": "2026-11-21T20:00:00Z", "duration_s": 1.5,
         "property": {"cases": 120, "digest": "ab" * 32, "duration_s": 1.0, "cut": True},
@@ -35,7 +42,8 @@ def report() -> dict[str, Any]:
             {**requirement, "id": "TRIPORT-CANCEL-08", "title": "An unknown invoice id is 404", "outcome": "pass",
              "reason": ""},
             {**requirement, "id": "TRIPORT-CANCEL-01", "title": "Own pending invoice is cancelled with 204",
-             "outcome": "fail", "reason": f"expected status 204; got status 200 {HOSTILE}", "evidence": [exchange]},
+             "outcome": "fail", "reason": f"expected status 204; got status 200 {HOSTILE}",
+             "failing_test": failed["name"], "tests": [passed, failed]},
             {**requirement, "id": "TRIPORT-CSRF-01", "title": "CSRF", "outcome": "skip",
              "reason": "not configured: csrf_token"},
         ],
@@ -72,10 +80,15 @@ def test_a_person_sees_the_verdict_and_can_filter_to_failures(tmp_path: Path) ->
     """Renders the report in headless Chromium, filtered to failures by the URL fragment.
     Expects the FAIL banner, the failing requirement with its evidence, and the others hidden."""
     page = html.write(report(), tmp_path)
+    failed_name = "test_triport_cancel_01_pending_is_204"
     dom = render(page, "outcome=fail", tmp_path / "profile")
     assert re.search(r'<header class="fail" id="verdict"><h1>triport conformance:\s*FAIL</h1>', dom)
     rows = re.findall(r'<tr class="req" data-outcome="(\w+)"( hidden="")?>', dom)
     assert rows == [("pass", ' hidden=""'), ("fail", ""), ("skip", ' hidden=""')]
-    assert "1 of 3 shown" in dom and "Evidence (1 exchanges)" in dom
+    assert "1 of 3 shown" in dom
+    # The statement, then the failing test's exchanges first and open, its passing sibling after, closed.
+    detail = dom[dom.index('<tr class="detail">'):]
+    assert detail.index("A statement.") < detail.index(failed_name) < detail.index("test_passing_sibling")
+    assert re.search(r'<details class="test" open=""><summary>' + failed_name, detail)
     everything = render(page, "", tmp_path / "profile")
     assert "3 of 3 shown" in everything
