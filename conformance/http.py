@@ -280,7 +280,7 @@ class Client:
         except requests.Timeout:
             exchange.error = f"no response within {budget:g} s"
         except requests.RequestException as exc:
-            exchange.error = f"{type(exc).__name__}: {_first_line(exc)}"
+            exchange.error = _why(exc)
         exchange.elapsed_s = time.monotonic() - started
         if exchange.status == 429 and may_retry:  # marked before it is recorded: observers let it pass
             exchange.retried = wait_asked(exchange, self.wait_headers, self.retry_cap_s)
@@ -305,7 +305,7 @@ class Client:
                                     allow_redirects=False, stream=True, verify=self.verify)
         except requests.RequestException as exc:
             session.close()
-            exchange.error = f"{type(exc).__name__}: {_first_line(exc)}"
+            exchange.error = _why(exc)
             self.record(exchange)
             raise NoResponse(f"an answer to GET {path}", exchange.error) from None
         exchange.status, exchange.headers = response.status_code, dict(response.headers)
@@ -409,5 +409,23 @@ def _bytes(body: bytes | str | None) -> bytes | None:
     return body.encode() if isinstance(body, str) else body
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _why(exc: requests.RequestException) -> str:
+    """What went wrong, for a person: the operating system's word for it where there is one (a refused
+    or reset connection, an unknown host), found under the pools and retries that wrap it; else the
+    exception's first line. Never the adapter's internals (pool classes, retry counts)."""
+    seen, pending = set(), [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and not isinstance(current, requests.RequestException | urllib3.exceptions.HTTPError):
+            words = current.strerror or _first_line(current)
+            return f"{type(exc).__name__}: {words[0].lower() + words[1:] if words else type(current).__name__}"
+        pending += [e for e in (current.__cause__, current.__context__, getattr(current, "reason", None), *current.args)
+                    if isinstance(e, BaseException)]
+    return f"{type(exc).__name__}: {_first_line(exc)}"

@@ -174,4 +174,4 @@ def test_a_refused_connection_is_a_clear_no_response() -> None:
         seen: list = []
         with pytest.raises(NoResponse) as raised:
             client(f"http://127.0.0.1:{port}", seen).request("GET", "/")
-    assert "ConnectionError" in raised.value.actual and seen[0].error
+    assert raised.value.actual == "ConnectionError: connection refused" and seen[0].error == raised.value.actual
