@@ -12,8 +12,8 @@ from typing import Any
 
 import requests
 
+from conformance import driver as prop
 from conformance.http import Redactor
-from conformance.suite import property as prop
 from conformance.target import RunSettings, Target
 from conformance.transport import MAX_BODY_BYTES, TRUNCATED, Breaker, Watchdog, bounded_session
 
