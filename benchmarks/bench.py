@@ -217,8 +217,8 @@ def main() -> int:
     text = [
         "# Benchmarks", "",
         f"Produced by `{command.strip()}` on {time.strftime('%Y-%m-%d')} ({machine}).",
-        f"Default budget: `--max-examples {DEFAULTS.max_examples}`, seed {DEFAULTS.seed}; medians of "
-        f"{args.repeats} alternating runs; requests counted at the servers.", "",
+        (f"Default budget: `--max-examples {DEFAULTS.max_examples}`, seed {DEFAULTS.seed}; medians of "
+         f"{args.repeats} alternating runs; requests counted at the servers."), "",
         "## On loopback: `conformance run` beside plain `st run` (same documents, seed and budget)", "",
         *local_lines, "",
         f"## With {args.latency_ms:g} ms per request: `--workers 1` against `--workers {args.workers}`", "",

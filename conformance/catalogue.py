@@ -194,7 +194,7 @@ def parse_catalogue(data: Any) -> Catalogue:
     sources = {k: s for k, raw in data["sources"].items() if (s := _parse_source(k, raw, problems))}
     raw_requirements = data.get("requirements")
     if not isinstance(raw_requirements, list) or not raw_requirements:
-        raise CatalogueError(problems + ["'requirements' must be a non-empty list"])
+        raise CatalogueError([*problems, "'requirements' must be a non-empty list"])
     requirements = [
         r for i, raw in enumerate(raw_requirements) if (r := _parse_requirement(i, raw, apis, problems))
     ]

@@ -81,20 +81,22 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from conformance.config import ConfigError
     from conformance.engine import SuiteBroken
-    from conformance.run import EXIT_UNTESTABLE, RunRequest, Untestable, execute
+    from conformance.run import EXIT_UNTESTABLE, RunRequest, Untestable, execute, settings_from
 
     if args.ca_bundle and not args.ca_bundle.is_file():
         return _fail(f"--ca-bundle: {args.ca_bundle} is not a readable file")
     try:
-        settings = RunSettings(profile=args.profile, strict=args.strict, seed=args.seed,
-                               max_examples=args.max_examples, max_time_s=args.max_time, timeout_s=args.timeout,
-                               workers=args.workers, max_rps=args.max_rps, insecure=args.insecure,
-                               deadline_s=args.deadline,
-                               ca_bundle=str(args.ca_bundle) if args.ca_bundle else None)
+        chosen = _run_options(args)
+        settings = settings_from(chosen, insecure=args.insecure,
+                                 ca_bundle=str(args.ca_bundle) if args.ca_bundle else None)
+    except ConfigError as exc:
+        return _fail(str(exc))
     except ValueError as exc:
         return _fail(str(exc))
+    args.only, args.exclude, args.baseline = chosen.get("only"), chosen.get("exclude"), chosen.get("baseline")
     request = RunRequest(args.api, args.base_url, args.config, args.report_dir, settings, args.only, args.exclude,
-                         args.dry_run, interactive=sys.stdout.isatty() and not os.environ.get("CI"))
+                         args.dry_run, baseline=args.baseline,
+                         interactive=sys.stdout.isatty() and not os.environ.get("CI"))
     try:
         return execute(request, lambda line: print(line, flush=True))
     except ConfigError as exc:
@@ -104,6 +106,14 @@ def _run(args: argparse.Namespace) -> int:
             raise
         print(f"conformance: cannot test: {exc}", file=sys.stderr)
         return EXIT_UNTESTABLE
+
+
+def _run_options(args: argparse.Namespace) -> dict:
+    """The config's [run] table, then what the command line gave (the defaults fill the rest)."""
+    from conformance.config import RUN, run_table
+
+    table = run_table(args.config) if args.config is not None else {}
+    return table | {key: getattr(args, key) for key in RUN if getattr(args, key) is not None}
 
 
 def _fail(message: str) -> int:
@@ -143,20 +153,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--base-url", help="override the config's base_url")
     run.add_argument("--config", type=Path, metavar="FILE", help="target config (TOML); see the README")
     run.add_argument("--report-dir", type=Path, metavar="DIR", help="default: reports/<UTC timestamp>-<api>/")
-    run.add_argument("--profile", choices=("full", "safe"), default="full",
-                     help="safe: for production targets, creates and cancels nothing")
-    run.add_argument("--strict", action="store_true", help="a failed SHOULD fails the run")
-    run.add_argument("--seed", type=int, default=DEFAULTS.seed,
-                     help="Schemathesis seed: same seed and budget, same cases (report: property.digest)")
-    run.add_argument("--max-examples", type=int, default=DEFAULTS.max_examples, metavar="N",
-                     help="generated cases per operation and phase (default %(default)s)")
-    run.add_argument("--max-time", type=float, default=DEFAULTS.max_time_s, metavar="SECONDS",
+    # Options a config's [run] table may also set default to None here: given, they override it.
+    run.add_argument("--profile", choices=("full", "safe"),
+                     help="safe: for production targets, creates and cancels nothing (default full)")
+    run.add_argument("--strict", action=argparse.BooleanOptionalAction, help="a failed SHOULD fails the run")
+    run.add_argument("--seed", type=int,
+                     help=f"Schemathesis seed: same seed and budget, same cases (report: property.digest; "
+                          f"default {DEFAULTS.seed})")
+    run.add_argument("--max-examples", type=int, metavar="N",
+                     help=f"generated cases per operation and phase (default {DEFAULTS.max_examples})")
+    run.add_argument("--max-time", type=float, metavar="SECONDS",
                      help="ceiling on the generated cases; reaching it stops them early, unrepeatably "
-                          "(default %(default)s)")
-    run.add_argument("--timeout", type=float, default=DEFAULTS.timeout_s, metavar="SECONDS",
-                     help="per request (default %(default)s)")
-    run.add_argument("--workers", type=int, default=DEFAULTS.workers, metavar="N",
-                     help="processes sharing the run (default %(default)s); generated cases repeat with 1 only")
+                          f"(default {DEFAULTS.max_time_s})")
+    run.add_argument("--timeout", type=float, metavar="SECONDS", help=f"per request (default {DEFAULTS.timeout_s})")
+    run.add_argument("--workers", type=int, metavar="N",
+                     help=f"processes sharing the run (default {DEFAULTS.workers}); generated cases repeat with 1 "
+                          "only")
     run.add_argument("--deadline", type=float, metavar="SECONDS",
                      help="for the whole run: requirements not started by then are reported undecided")
     run.add_argument("--max-rps", type=float, metavar="N", help="at most N requests a second, whole run")
@@ -166,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="do not verify TLS certificates (never for a certification)")
     run.add_argument("--only", action="append", metavar="GLOB", help="requirement ids to run (repeatable)")
     run.add_argument("--exclude", action="append", metavar="GLOB", help="requirement ids to leave out")
+    run.add_argument("--baseline", type=Path, metavar="PATH",
+                     help="accepted failures: an earlier report.json, or a TOML file of [[accepted]] id + reason; "
+                          "only a new failure fails the run")
     run.add_argument("--dry-run", action="store_true", help="list what would run, and stop")
     run.add_argument("--debug", action="store_true", help="show a traceback where an error would be one line")
     run.set_defaults(handler=_run)

@@ -13,8 +13,12 @@ from urllib.parse import urlsplit
 from conformance.target import CREDENTIALS, FIXTURES, Target, TargetError
 
 # The keys a config may have, per table; anything else is a typo worth stopping for.
-TOP_LEVEL = {"api", "base_url", "credentials", "fixtures", "create", "settle"}
-TABLES = {"create": {"body"}, "settle": {"deadline_s"}}
+TOP_LEVEL = {"api", "base_url", "credentials", "fixtures", "create", "settle", "run"}
+# [run]: the run's settings, named as the command line's options (which override them).
+RUN = {"profile": (str,), "seed": (int,), "max_examples": (int,), "max_time": (int, float), "timeout": (int, float),
+       "workers": (int,), "max_rps": (int, float), "deadline": (int, float), "strict": (bool,),
+       "only": (list,), "exclude": (list,), "baseline": (str,)}  # baseline: a path, from the config's folder
+TABLES = {"create": {"body"}, "settle": {"deadline_s"}, "run": set(RUN)}
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -97,3 +101,27 @@ def load_target(path: Path, base_url: str | None = None, environ: Mapping[str, s
         return target_from_mapping(data, base_url, environ)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def run_table(path: Path) -> dict[str, Any]:
+    """The config's [run] table (empty if it has none), each value of the type its option takes;
+    a ConfigError names the file and the key. The target's own keys are checked by load_target."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}  # load_target says what is wrong with the file
+    table = data.get("run", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: run: must be a table")
+    for key, value in table.items():
+        kinds = RUN.get(key)
+        if kinds is None:
+            raise ConfigError(f"{path}: run.{key}: unknown key (known: {', '.join(sorted(RUN))})")
+        wrong_bool = isinstance(value, bool) and bool not in kinds  # TOML's true is no number
+        if wrong_bool or not isinstance(value, kinds) or (kinds == (list,) and not all(isinstance(v, str)
+                                                                                       for v in value)):
+            wanted = "a list of id globs" if kinds == (list,) else " or ".join(kind.__name__ for kind in kinds)
+            raise ConfigError(f"{path}: run.{key}: must be {wanted}, not {value!r}")
+    if "baseline" in table:
+        table["baseline"] = path.parent / table["baseline"]
+    return dict(table)

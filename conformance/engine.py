@@ -145,6 +145,10 @@ class Selection:
                 item.add_marker(pytest.mark.skip(reason=reason))
         # Whole-API requirements go last: they also judge what the targeted tests received.
         kept.sort(key=lambda item: item.get_closest_marker("whole_api") is not None)
+        chosen = set(kept)
+        left_out = [item for item in items if item not in chosen]
+        if left_out:  # said as pytest says it (its summary counts them deselected)
+            left_out[0].config.hook.pytest_deselected(items=left_out)
         items[:] = kept
         for item in kept:
             shape = self.shape.setdefault(requirement_of(item), Shape())

@@ -116,7 +116,7 @@ class Exchange:
     elapsed_s: float = 0.0
     error: str | None = None
     retried: float | None = None  # a 429 the client waited this long after, then sent again
-    notes: list[str] = field(default_factory=list)  # what the client set aside (cut lines, events), said in the evidence
+    notes: list[str] = field(default_factory=list)  # what the client set aside (cut lines, events), for the evidence
     redact: Callable[[str], str] = field(default=lambda text: text, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
@@ -423,7 +423,8 @@ def _why(exc: requests.RequestException) -> str:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, OSError) and not isinstance(current, requests.RequestException | urllib3.exceptions.HTTPError):
+        wrapper = requests.RequestException | urllib3.exceptions.HTTPError
+        if isinstance(current, OSError) and not isinstance(current, wrapper):
             words = current.strerror or _first_line(current)
             return f"{type(exc).__name__}: {words[0].lower() + words[1:] if words else type(current).__name__}"
         pending += [e for e in (current.__cause__, current.__context__, getattr(current, "reason", None), *current.args)

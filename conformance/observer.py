@@ -35,4 +35,5 @@ class Observer:
 
 def observed_failure(requirement_id: str, observed: list[str]) -> str:
     """A failure reason for answers an observer found wanting (also used for a worker's answers)."""
-    return f"expected every answer as {requirement_id} says; got {len(observed)} finding(s): " + " | ".join(observed[:3])
+    shown = " | ".join(observed[:3])
+    return f"expected every answer as {requirement_id} says; got {len(observed)} finding(s): {shown}"

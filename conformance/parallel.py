@@ -251,7 +251,7 @@ class Worker:
 
     def _drain(self) -> None:
         for line in self.process.stderr:
-            self._stderr = (self._stderr + [line.rstrip()])[-5:]
+            self._stderr = [*self._stderr, line.rstrip()][-5:]
         if self.scheduler:  # its stderr ended with it: a unit it asked for would be lost with it
             self.scheduler.gone(self.index)
 
@@ -345,7 +345,7 @@ def _be_worker(streams: tuple[int, int, int], others: list[int]) -> NoReturn:
         runpy.run_module("conformance.worker", run_name="__main__", alter_sys=True)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:  # noqa: B036 - whatever it was, the coordinator reads it on stderr
+    except BaseException:
         traceback.print_exc()
     finally:
         try:
@@ -425,7 +425,8 @@ def _add_observations(results: dict[str, RequirementResult], workers: list[Worke
     for rid in sorted({rid for w in workers for rid in w.observed}):
         if rid not in results:
             continue
-        extra = [TestOutcome(f"answers_seen_by_worker_{w.index}", "failed", redact(observed_failure(rid, w.observed[rid])))
+        extra = [TestOutcome(f"answers_seen_by_worker_{w.index}", "failed",
+                             redact(observed_failure(rid, w.observed[rid])))
                  for w in workers if w.observed.get(rid)]
         results[rid] = grade(catalogue.get(rid), results[rid].tests + extra, strict)
 

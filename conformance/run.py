@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import urllib3
 
+from conformance import baseline
 from conformance.apis import APIS, Api, api_for
 from conformance.catalogue import load_catalogue
 from conformance.config import ConfigError, load_target
@@ -41,7 +43,21 @@ class RunRequest:
     only: list[str] | None
     exclude: list[str] | None
     dry_run: bool = False
+    baseline: Path | None = None  # accepted failures (--baseline): only a new one fails the run
     interactive: bool = False  # a terminal: a progress bar under the lines; otherwise plain lines only
+
+
+# [run]-table (and command-line) option names -> RunSettings fields.
+SETTINGS = {"profile": "profile", "strict": "strict", "seed": "seed", "max_examples": "max_examples",
+            "max_time": "max_time_s", "timeout": "timeout_s", "workers": "workers", "max_rps": "max_rps",
+            "deadline": "deadline_s"}
+
+
+def settings_from(options: Mapping[str, Any], **extra: Any) -> RunSettings:
+    """RunSettings from options named as the command line names them; what they leave out keeps its
+    default. Raises ValueError for a value out of range."""
+    return RunSettings(**{field: options[name] for name, field in SETTINGS.items() if options.get(name) is not None},
+                       **extra)
 
 
 def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
@@ -72,8 +88,10 @@ def targets(request: RunRequest) -> Iterator[list[Target]]:
     from conformance.reference.common import ServerOptions
     from conformance.reference.runner import ReferenceServer
 
+    # CSRF enforced (where an API has it): the bundled run exercises every requirement, so a new user
+    # sees what each one checks and no skip.
     with ExitStack() as stack:
-        servers = [stack.enter_context(ReferenceServer(ServerOptions(api=api))) for api in _apis(request)]
+        servers = [stack.enter_context(ReferenceServer(ServerOptions(api=api, csrf=True))) for api in _apis(request)]
         yield [Target.from_mapping(server.target_config()) for server in servers]
 
 
@@ -154,11 +172,13 @@ def _write_untestable(request: RunRequest, target: Target, started: datetime, re
     write_reports(request, target, RunResult(target.api, "error", results, 0.0), started, several)
 
 
-def write_reports(request: RunRequest, target: Target, result: RunResult, started: datetime, several: bool) -> Path:
-    """report.json, junit.xml, summary.md and report.html of one target's run; the folder they are in."""
+def write_reports(request: RunRequest, target: Target, result: RunResult, started: datetime, several: bool,
+                  compared: dict[str, object] | None = None) -> Path:
+    """report.json, junit.xml, summary.md and report.html of one target's run; the folder they are in.
+    `compared`: the run's failures against the baseline, when there is one."""
     directory = report_dir(request, target.api, started, several)
     directory.mkdir(parents=True, exist_ok=True)
-    report = jsonreport.build(result, target, request.settings, started)
+    report = jsonreport.build(result, target, request.settings, started, compared)
     for writer in (jsonreport, junit, markdown, html):
         writer.write(report, directory)
     return directory
@@ -226,6 +246,10 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
         for requirement in (r for api in _apis(request) for r in catalogue.for_api(api) if select(r.id)):
             say(f"{requirement.id:<20} {requirement.level:<6} {requirement.title}")
         return EXIT_PASS
+    try:
+        accepted = baseline.load(request.baseline) if request.baseline is not None else None
+    except baseline.BaselineError as exc:
+        raise ConfigError(f"--baseline: {exc}") from None
     started = datetime.now(UTC)
     if request.settings.insecure:  # said once here, instead of a warning per request
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
@@ -264,11 +288,15 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
             for other in others:
                 other.stop()
         bar.done()
+        comparisons: list[baseline.Comparison | None] = []
         for target, result in zip(chosen, results, strict=True):
             for r in result.results:
                 if not r.tests:  # selected, but no test of it ran: say so too
                     say(requirement_line(r))
-            directory = write_reports(request, target, result, started, len(chosen) > 1)
+            comparison = baseline.compare(result.results, accepted) if accepted else None
+            comparisons.append(comparison)
+            directory = write_reports(request, target, result, started, len(chosen) > 1,
+                                      comparison.to_dict(accepted.source) if comparison and accepted else None)
             if result.property_run:
                 say(property_line(target.api, result.property_run, request.settings))
             if result.throttled:
@@ -277,6 +305,14 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
             say(f"{target.api}: verdict {result.verdict}; reports in {directory}/")
     say(summary_line(results, request.settings))
     verdicts = {r.verdict for r in results}
+    if accepted is not None:
+        merged = baseline.Comparison([i for c in comparisons if c for i in c.new],
+                                     [i for c in comparisons if c for i in c.still],
+                                     [i for c in comparisons if c for i in c.fixed])
+        say(baseline.summary(merged))
+        if merged.new:
+            return EXIT_FAIL
+        return EXIT_UNTESTABLE if "error" in verdicts else EXIT_PASS
     if "fail" in verdicts:
         return EXIT_FAIL
     return EXIT_UNTESTABLE if "error" in verdicts else EXIT_PASS

@@ -53,7 +53,7 @@ def load_yaml(path: Path) -> Any:
     """Parse one YAML file strictly; any problem becomes a SpecError naming the file."""
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+            return yaml.load(handle, Loader=_UniqueKeyLoader)
     except OSError as exc:
         raise SpecError(f"{path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "conformance"
 def allowed(path: Path, root: Path) -> bool:
     """An API's own modules: its description, suite folder, checks, reference server; and the faults table."""
     parts = path.relative_to(root).parts
-    own = {name for name in APIS} | {f"{name}.py" for name in APIS}
+    own = set(APIS) | {f"{name}.py" for name in APIS}
     return parts[0] == "apis" or (len(parts) > 1 and parts[1] in own) or parts == ("reference", "faults.py")
 
 
@@ -41,8 +41,10 @@ def test_no_module_outside_an_apis_own_spells_its_name() -> None:
 
 
 def test_a_planted_name_is_found(tmp_path: Path) -> None:
-    """Plants `if api == "teos"` in a module of a copy-shaped tree. Expects it reported, and the API's own module not."""
-    (tmp_path / "engine.py").write_text('"""A docstring naming teos is fine."""\n\nGOOD = 1\nif GOOD == "teos":\n    pass\n')
+    """Plants `if api == "teos"` in a module of a copy-shaped tree.
+    Expects it reported, and the API's own module not."""
+    planted = '"""A docstring naming teos is fine."""\n\nGOOD = 1\nif GOOD == "teos":\n    pass\n'
+    (tmp_path / "engine.py").write_text(planted)
     (tmp_path / "suite" / "teos").mkdir(parents=True)
     (tmp_path / "suite" / "teos" / "conftest.py").write_text('API = "teos"\n')
     assert spelled_names(tmp_path) == ["engine.py:4"]

@@ -125,6 +125,6 @@ def test_serve_prints_its_url_and_writes_a_private_config(api: str, tmp_path) ->
 )
 def test_serve_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:
     process = _serve(*args)
-    stdout, stderr = process.communicate(timeout=30)
+    _, stderr = process.communicate(timeout=30)
     assert process.returncode == 2
     assert stderr.count("\n") == 1 and message in stderr, stderr

@@ -51,8 +51,8 @@ def test_a_passing_run(snapshot: SnapshotAssertion, capsys: pytest.CaptureFixtur
     """`conformance run` against a clean TEOS reference: every requirement's line, the generated
     cases, the verdict, the summary; exit 0."""
     with ReferenceServer(ServerOptions(api="teos")) as server:
-        shown = console(["run", *QUICK, "--config", config_for(server, tmp_path), "--report-dir", str(tmp_path / "out")],
-                        capsys, tmp_path)
+        config = config_for(server, tmp_path)
+        shown = console(["run", *QUICK, "--config", config, "--report-dir", str(tmp_path / "out")], capsys, tmp_path)
     assert shown == snapshot
 
 

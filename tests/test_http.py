@@ -27,7 +27,7 @@ LIMITED: dict[str, int] = {}  # /limited... path -> requests seen
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         if self.path == "/redirect":
             self.send_response(302)
             self.send_header("Location", "/elsewhere")

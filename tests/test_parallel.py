@@ -111,9 +111,10 @@ def test_a_worker_that_dies_leaves_its_requirements_undecided(monkeypatch: pytes
     Expects the requirement it took as an error naming the exit and that line, the rest decided here."""
     # It prints the job it was given (credentials included) before it dies: none of that may show.
     monkeypatch.setattr(parallel, "WORKER_COMMAND",
-                        [sys.executable, "-c", "import sys; job = sys.stdin.readline(); print('{\"next\": 1}', "
-                         "flush=True); sys.stdin.readline(); sys.stderr.write('worker fell over: ' + job[:250] + "
-                         "'\\n'); sys.exit(4)"])
+                        [sys.executable, "-c", ("import sys; job = sys.stdin.readline(); print('{\"next\": 1}', "
+                                                "flush=True); sys.stdin.readline(); "
+                                                "sys.stderr.write('worker fell over: ' + job[:250] + '\\n'); "
+                                                "sys.exit(4)")])
     result = run(replace(SETTINGS, workers=2, property_tests=False),
                  ["TRIPORT-CANCEL-02", "TRIPORT-SCHEMA-01"])
     cancel = result.get("TRIPORT-CANCEL-02")

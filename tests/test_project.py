@@ -19,15 +19,37 @@ CI_SCRIPT = REPO / ".ci" / "run"
 README = REPO / "README.md"
 
 
-def _ci_command() -> str:
+def _ci_lines() -> list[str]:
     lines = [line.strip() for line in CI_SCRIPT.read_text().splitlines()]
-    return [line for line in lines if line and not line.startswith(("#", "set ", "cd "))][-1]
+    return [line for line in lines if line and not line.startswith(("#", "set ", "cd ", "(", "|", "fi", "if "))]
+
+
+def _ci_command() -> str:
+    """The line of .ci/run that runs the self-tests (the README's test command)."""
+    return next(line for line in _ci_lines() if "python -m pytest" in line)
 
 
 def test_ci_runs_the_readme_test_command() -> None:
     command = _ci_command()
     assert "pytest" in command
     assert f"{command}\n" in README.read_text()
+
+
+def test_tox_has_a_contributors_environments_and_ci_runs_lint_and_spec() -> None:
+    """Reads tox.ini and .ci/run. Expects environments tests, lint (ruff, pinned), spec (the documents,
+    catalogue and report schema) and certify (the bundled run); and .ci/run running lint and spec."""
+    import configparser
+
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read(REPO / "tox.ini")
+    assert {"tox"} | {"testenv:lint", "testenv:spec", "testenv:certify"} <= set(tox.sections())
+    assert "tests" in tox["testenv:{tests,py311,py312,py313}"].name.split(":")[1]
+    assert "ruff==" in tox["testenv:lint"]["deps"] and "ruff check" in tox["testenv:lint"]["commands"]
+    spec = tox["testenv:spec"]["commands"]
+    assert "openapi-spec-validator spec/triport.openapi.yaml spec/teos.openapi.yaml" in spec
+    assert "load_catalogue" in spec and "report.schema.json" in spec
+    assert "conformance run" in tox["testenv:certify"]["commands"]
+    assert any("tox -e lint,spec" in line for line in _ci_lines())
 
 
 def test_readme_first_screen_shows_the_two_setup_commands() -> None:

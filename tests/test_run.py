@@ -33,11 +33,11 @@ def run(*args: str) -> int:
 
 def test_bundled_servers_are_certified(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     """Runs `conformance run` with no target; expects exit 0, a valid report per API recording the
-    generated cases, and a summary line."""
+    generated cases, and a summary line: every requirement passed, none skipped (CSRF is enforced)."""
     assert run(*QUICK, "--report-dir", str(tmp_path)) == 0
     lines = capsys.readouterr().out.splitlines()
     total = len(load_catalogue().requirements)
-    assert re.fullmatch(rf"{total} requirements: \d+ passed, 0 failed, \d+ skipped", lines[-1])
+    assert lines[-1] == f"{total} requirements: {total} passed, 0 failed, 0 skipped"
     for api in ("triport", "teos"):
         assert {p.name for p in (tmp_path / api).iterdir()} == {"report.json", "junit.xml", "summary.md", "report.html"}
         report = json.loads((tmp_path / api / "report.json").read_text())
@@ -223,8 +223,8 @@ CONFIGS = [
     ("missing-credential", 'api = "teos"\nbase_url = "http://x.test"\n', "credentials.token"),
     ("bad-api", 'api = "stripe"\nbase_url = "http://x.test"\n', "api"),
     ("not-toml", "api = \n", "not valid TOML"),
-    ("bad-deadline", 'api = "teos"\nbase_url = "http://x.test"\n[credentials]\ntoken = "t"\n[settle]\n'
-     'deadline_s = -1\n', "settle.deadline_s"),
+    ("bad-deadline", ('api = "teos"\nbase_url = "http://x.test"\n[credentials]\ntoken = "t"\n[settle]\n'
+                      'deadline_s = -1\n'), "settle.deadline_s"),
 ]
 
 
@@ -264,11 +264,12 @@ def test_base_url_alone_is_refused(capsys: pytest.CaptureFixture) -> None:
     assert "--config" in capsys.readouterr().err
 
 
-def test_the_readme_config_examples_load() -> None:
-    """Every TOML example in the README is a config the loader accepts (with its variables set)."""
+def test_the_readme_config_examples_load(tmp_path: Path) -> None:
+    """Every TOML example in the README is a config the loader accepts (with its variables set), or a
+    [run] table it accepts."""
     import tomllib
 
-    from conformance.config import target_from_mapping
+    from conformance.config import run_table, target_from_mapping
 
     class Everything(dict):
         def __contains__(self, name: object) -> bool:
@@ -278,11 +279,18 @@ def test_the_readme_config_examples_load() -> None:
             return f"value-of-{name}"
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
-    assert len(blocks) == 2
+    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.DOTALL)
+    configs = [block for block in blocks if block.startswith("api = ")]
+    assert len(configs) == 2
     environ = Everything()
-    apis = {target_from_mapping(tomllib.loads(block), environ=environ).api for block in blocks}
+    apis = {target_from_mapping(tomllib.loads(block), environ=environ).api for block in configs}
     assert apis == {"triport", "teos"}
+    tables = [block for block in blocks if block.startswith("[run]")]  # a [run] table shown on its own
+    for block in tables:
+        path = tmp_path / "run.toml"
+        path.write_text(block)
+        assert run_table(path)
+    assert len(tables) == 1
 
 
 def test_progress_is_plain_lines_outside_a_terminal_and_a_bar_inside_one() -> None:
@@ -391,3 +399,40 @@ def test_slow_answers_are_cut_at_the_deadline_which_the_last_line_names(tmp_path
     stopped = [r for r in report["requirements"] if "--deadline" in r["reason"]]
     assert stopped and all(r["outcome"] == "error" for r in stopped)
     assert lines[-1].endswith("the run's --deadline (8 s) stopped it") and "--max-time" not in "\n".join(lines)
+
+
+def test_the_configs_run_table_sets_the_run_and_the_command_line_overrides_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A config whose [run] table sets seed 5, max_examples 2, strict, and only TEOS-AUTH-*.
+    Expects --dry-run to list the AUTH requirements only, a run's report to carry seed 5, 2 cases and
+    strict; with --seed 9 and --no-strict on the command line, seed 9 and not strict."""
+    with ReferenceServer(ServerOptions(api="teos")) as server:
+        config = tmp_path / "target.toml"
+        write_target_config(config, server.target_config())
+        config.write_text(config.read_text() + '\n[run]\nseed = 5\nmax_examples = 2\nstrict = true\n'
+                          'only = ["TEOS-AUTH-*"]\ntimeout = 3\n')
+        assert run("--config", str(config), "--dry-run") == 0
+        assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["TEOS-AUTH-01", "TEOS-AUTH-02"]
+        assert run("--config", str(config), "--report-dir", str(tmp_path / "a")) == 0
+        assert run("--config", str(config), "--seed", "9", "--no-strict", "--report-dir", str(tmp_path / "b")) == 0
+    first, second = (json.loads((tmp_path / d / "report.json").read_text()) for d in ("a", "b"))
+    assert (first["seed"], first["max_examples"], first["strict"]) == (5, 2, True)
+    assert (second["seed"], second["max_examples"], second["strict"]) == (9, 2, False)
+    assert [r["id"] for r in second["requirements"]] == ["TEOS-AUTH-01", "TEOS-AUTH-02"]
+
+
+@pytest.mark.parametrize(("table", "said"), [
+    ("seeds = 5", "run.seeds: unknown key (known: baseline, deadline, exclude, max_examples"),
+    ("seed = \"five\"", "run.seed: must be int, not 'five'"),
+    ("strict = 1", "run.strict: must be bool, not 1"),
+    ("workers = true", "run.workers: must be int, not True"),
+    ("only = \"TEOS-*\"", "run.only: must be a list of id globs, not 'TEOS-*'"),
+])
+def test_a_bad_run_table_is_one_line_naming_the_key(table: str, said: str, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    """A [run] table with an unknown key or a value of the wrong type. Expects exit 2 and one line naming it."""
+    config = tmp_path / "target.toml"
+    config.write_text(f'api = "teos"\nbase_url = "http://127.0.0.1:9"\n[credentials]\ntoken = "t"\n[run]\n{table}\n')
+    assert run("--config", str(config)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and said in err, err

@@ -22,7 +22,8 @@ def test_every_line_ending_ends_a_line(ending: bytes) -> None:
 
 
 def test_a_crlf_split_across_reads_is_one_line_ending() -> None:
-    """Feeds `data: a\\r` and `\\n\\r\\n` as two reads; expects one event (the LF completes the CR, not a blank line)."""
+    """Feeds `data: a\\r` and `\\n\\r\\n` as two reads.
+    Expects one event (the LF completes the CR, not a blank line)."""
     events, _ = decode(b"data: a\r", b"\n\r\n")
     assert events == [Event("message", "a")]
 

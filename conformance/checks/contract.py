@@ -83,11 +83,13 @@ class Contract:
         try:
             body = exchange.json()
         except ValueError:
-            return [*found, Breach(grader("schema"), "a JSON body", f"{label} {exchange.status}: {exchange.excerpt(80)}")]
+            return [*found, Breach(grader("schema"), "a JSON body",
+                                   f"{label} {exchange.status}: {exchange.excerpt(80)}")]
         first = next(self._validator(schema).iter_errors(body), None)
         if first is not None:
+            where = "/".join(str(part) for part in first.path)
             found.append(Breach(grader("schema"), "a body matching the documented schema",
-                                f"{label} {exchange.status}: {first.message[:200]} at /{'/'.join(map(str, first.path))}"))
+                                f"{label} {exchange.status}: {first.message[:200]} at /{where}"))
         return found
 
     def check(self, exchange: Exchange) -> Verdict | None:

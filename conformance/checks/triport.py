@@ -46,7 +46,7 @@ def snapshot_first(frames: list[tuple[str, str]], status: str) -> Verdict:
 
 def told_cancelled(frames: list[tuple[str, str]]) -> Verdict:
     """An invoice_cancelled frame with JSON object data; a status, if carried, reads cancelled."""
-    for event, data in map(lambda f: frame(*f), frames):
+    for event, data in (frame(*f) for f in frames):
         if event == "invoice_cancelled":
             ok = isinstance(data, dict) and data.get("status", "cancelled") == "cancelled"
             return verdict(ok, "invoice_cancelled with JSON data", f"invoice_cancelled: {data}")

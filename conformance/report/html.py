@@ -1,4 +1,6 @@
-"""report.html: one self-contained page (no network) a certifier can open and filter."""
+"""report.html: one self-contained page (no network) a certifier can open and filter: the verdict, a
+grid of every requirement's outcome, then the failures and warnings first, each with its statement,
+its source, and the exchanges of the test that decided it."""
 
 from __future__ import annotations
 
@@ -19,8 +21,12 @@ vertical-align:top} th{background:#f4f6f9}
 .outcome{font-weight:700;text-transform:uppercase;font-size:12px;padding:2px 6px;border-radius:4px}
 .o-pass{background:#dcf3e3;color:#1f7a3a}.o-fail{background:#fbe0de;color:#b3261e}.o-warn{background:#fff0cc;color:#8a5a00}
 .o-skip{background:#eceff3;color:#555}.o-error{background:#f3e2ff;color:#6b2d99}
-.statement{margin:0 0 6px} .source{color:#555} details.test summary{cursor:pointer;margin:4px 0}
-pre{white-space:pre-wrap;background:#f7f8fa;padding:8px;border-radius:4px;font-size:12px}
+.statement{margin:2px 0 0;color:#444;font-size:13px} .source{color:#666}
+.grid{display:flex;flex-wrap:wrap;gap:3px;margin:0 0 14px}
+.grid a{width:16px;height:16px;border-radius:3px;display:block}
+.grid a.o-pass{background:#2e9e52}.grid a.o-fail{background:#d23b2f}.grid a.o-warn{background:#e0a300}
+.grid a.o-skip{background:#b7bcc6}.grid a.o-error{background:#8e44c9} details.test summary{cursor:pointer;margin:4px 0}
+td{overflow-wrap:anywhere} pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f8fa;padding:8px;border-radius:4px;font-size:12px}
 """
 
 SCRIPT = """
@@ -51,30 +57,46 @@ def _exchanges(test: dict[str, Any]) -> str:
     return "".join(parts) or "<p>no exchanges</p>"
 
 
-def _detail(requirement: dict[str, Any]) -> str:
-    """The statement and its source, the test that decided with its exchanges (open), then the others."""
+def _statement(requirement: dict[str, Any]) -> str:
     source = requirement["source"]
-    parts = [f'<p class="statement">{escape(requirement["statement"])} <span class="source">'
-             f'({escape(source["title"])}, {escape(source["section"])})</span></p>']
+    return (f'<p class="statement">{escape(requirement["statement"])} <span class="source">'
+            f'(<a href="{escape(source["url"])}">{escape(source["title"])}</a>, {escape(source["section"])})'
+            '</span></p>')
+
+
+def _detail(requirement: dict[str, Any]) -> str:
+    """The test that decided, with its exchanges (open), then the others (closed)."""
     deciding = requirement["failing_test"]
-    tests = sorted(requirement["tests"], key=lambda t: t["name"] != deciding)
-    for test in tests:
+    parts = []
+    for test in sorted(requirement["tests"], key=lambda t: t["name"] != deciding):
         opened = " open" if test["name"] == deciding else ""
-        reason = f": {escape(test['reason'])}" if test["reason"] else ""
+        said = test["reason"] if len(test["reason"]) <= 240 else test["reason"][:240] + "…"  # whole in report.json
+        reason = f": {escape(said)}" if said else ""
         parts.append(f'<details class="test"{opened}><summary>{escape(test["name"])} · {test["outcome"]}{reason} '
                      f'({len(test["evidence"])} exchanges)</summary>{_exchanges(test)}</details>')
     return "".join(parts)
 
 
+FIRST = {"fail": 0, "warn": 1, "error": 2, "skip": 3, "pass": 4}  # failures and warnings first
+
+
 def _rows(report: dict[str, Any]) -> str:
     rows = []
-    for r in report["requirements"]:
-        rows.append(f'<tr class="req" data-outcome="{r["outcome"]}"><td><span class="outcome o-{r["outcome"]}">'
-                    f'{r["outcome"]}</span></td><td>{escape(r["id"])}</td><td>{r["level"]}</td>'
-                    f'<td>{escape(r["title"])}</td><td>{escape(r["reason"])}</td></tr>')
+    for r in sorted(report["requirements"], key=lambda r: FIRST[r["outcome"]]):
+        rows.append(f'<tr class="req" id="req-{escape(r["id"])}" data-outcome="{r["outcome"]}"><td>'
+                    f'<span class="outcome o-{r["outcome"]}">{r["outcome"]}</span></td><td>{escape(r["id"])}</td>'
+                    f'<td>{r["level"]}</td><td>{escape(r["title"])}{_statement(r)}</td>'
+                    f'<td>{escape(r["reason"])}</td></tr>')
         if r["outcome"] in ("fail", "warn", "error"):
             rows.append(f'<tr class="detail"><td></td><td colspan="4">{_detail(r)}</td></tr>')
     return "\n".join(rows)
+
+
+def _grid(report: dict[str, Any]) -> str:
+    """One square per requirement, in catalogue order, coloured by outcome, linking to its row."""
+    cells = "".join(f'<a class="o-{r["outcome"]}" href="#req-{escape(r["id"])}" '
+                    f'title="{escape(r["id"])}: {r["outcome"]}"></a>' for r in report["requirements"])
+    return f'<div class="grid" id="grid" title="one square per requirement, in catalogue order">{cells}</div>'
 
 
 def _property(run: dict[str, Any] | None) -> str:
@@ -98,7 +120,7 @@ def build(report: dict[str, Any]) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
 <body><header class="{report['verdict']}" id="verdict"><h1>{escape(report['api'])} conformance:
 {report['verdict'].upper()}</h1><p>{counts}</p></header>
-<main><dl>{''.join(f'<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>' for k, v in facts.items())}</dl>
+<main>{_grid(report)}<dl>{''.join(f'<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>' for k, v in facts.items())}</dl>
 <div class="controls"><label>Outcome <select id="outcome"><option value="">all</option>{options}</select></label>
 <label>Search <input id="text" type="search" placeholder="id, title or reason"></label><span id="shown"></span></div>
 <table><thead><tr><th>Outcome</th><th>Requirement</th><th>Level</th><th>Title</th><th>Reason</th></tr></thead>

@@ -14,15 +14,16 @@ from conformance.results import RequirementResult, RunResult, TestOutcome
 from conformance.specs import spec_sha256
 from conformance.target import RunSettings, Target
 
-
 REPORT_VERSION = 2  # spec/report.schema.json's x-report-version: raised whenever the shape changes
 
 
-def build(result: RunResult, target: Target, settings: RunSettings, started_at: datetime) -> dict[str, Any]:
+def build(result: RunResult, target: Target, settings: RunSettings, started_at: datetime,
+          baseline: dict[str, Any] | None = None) -> dict[str, Any]:
     catalogue = load_catalogue()
     document = catalogue.apis[target.api].document
     return {
-        "report_version": REPORT_VERSION, "verdict": result.verdict, "api": target.api, "target": target.base_url, "profile": settings.profile,
+        "report_version": REPORT_VERSION, "verdict": result.verdict, "api": target.api, "target": target.base_url,
+        "profile": settings.profile,
         "strict": settings.strict, "suite_version": __version__,
         "spec_sha256": spec_sha256([document, "requirements.yaml", "schemathesis.yaml"]),
         "seed": settings.seed, "max_examples": settings.max_examples, "max_time_s": settings.max_time_s,
@@ -34,7 +35,7 @@ def build(result: RunResult, target: Target, settings: RunSettings, started_at: 
         "property": result.property_run.summary() if result.property_run else None,
         "throttled": {"retries": len(result.throttled), "waited_s": round(sum(result.throttled), 3)},
         "requirements": [_requirement(r, catalogue) for r in result.results],
-    }
+    } | ({"baseline": baseline} if baseline is not None else {})
 
 
 def _requirement(result: RequirementResult, catalogue: Catalogue) -> dict[str, Any]:

@@ -17,14 +17,21 @@ def build(report: dict[str, Any]) -> str:
     lines = [
         f"# {report['api']} conformance: {report['verdict'].upper()}",
         "",
-        f"Target `{report['target']}` · profile {report['profile']} · suite {report['suite_version']} · "
-        f"seed {report['seed']} · spec `{report['spec_sha256'][:12]}` · {report['duration_s']:.1f} s",
+        (f"Target `{report['target']}` · profile {report['profile']} · suite {report['suite_version']} · "
+         f"seed {report['seed']} · spec `{report['spec_sha256'][:12]}` · {report['duration_s']:.1f} s"),
         "",
         " · ".join(f"{counts[k]} {k}" for k in ("pass", "fail", "warn", "skip", "error")),
         "",
     ]
     if report["tls"] == "not verified":
         lines += ["⚠️ TLS was not verified (`--insecure`): this run cannot certify the target.", ""]
+    compared = report.get("baseline")
+    if compared is not None:
+        def listed(ids: list[str]) -> str:
+            return ", ".join(f"`{i}`" for i in ids) or "none"
+        accepted = listed([a["id"] for a in compared["accepted"]])
+        lines += [(f"Baseline `{compared['source']}`: new failures {listed(compared['new'])} · accepted {accepted} "
+                  f"· fixed {listed(compared['fixed'])}"), ""]
     run = report["property"]
     if run is not None:
         lines += [f"Schemathesis: {run['cases']} generated cases, digest `{run['digest'][:16]}`"

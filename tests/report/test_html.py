@@ -32,9 +32,10 @@ def report() -> dict[str, Any]:
     failed = {"name": "test_triport_cancel_01_pending_is_204", "outcome": "failed",
               "reason": f"expected status 204; got status 200 {HOSTILE}", "duration_s": 0.05, "evidence": [exchange]}
     data = {
-        "report_version": 2, "verdict": "fail", "api": "triport", "target": "http://127.0.0.1:1", "profile": "full", "strict": False,
-        "suite_version": "0.1.0", "spec_sha256": "0" * 64, "seed": 7, "max_examples": 3, "max_time_s": 4.0,
-        "workers": 1, "tls": "verified", "create_body": "config", "started_at": "2026-11-21T20:00:00Z", "duration_s": 1.5,
+        "report_version": 2, "verdict": "fail", "api": "triport", "target": "http://127.0.0.1:1", "profile": "full",
+        "strict": False, "suite_version": "0.1.0", "spec_sha256": "0" * 64, "seed": 7, "max_examples": 3,
+        "max_time_s": 4.0, "workers": 1, "tls": "verified", "create_body": "config",
+        "started_at": "2026-11-21T20:00:00Z", "duration_s": 1.5,
         "property": {"cases": 120, "digest": "ab" * 32, "duration_s": 1.0, "cut": True},
         "throttled": {"retries": 0, "waited_s": 0},
         "counts": {"pass": 1, "fail": 1, "warn": 0, "skip": 1, "error": 0},
@@ -83,12 +84,15 @@ def test_a_person_sees_the_verdict_and_can_filter_to_failures(tmp_path: Path) ->
     failed_name = "test_triport_cancel_01_pending_is_204"
     dom = render(page, "outcome=fail", tmp_path / "profile")
     assert re.search(r'<header class="fail" id="verdict"><h1>triport conformance:\s*FAIL</h1>', dom)
-    rows = re.findall(r'<tr class="req" data-outcome="(\w+)"( hidden="")?>', dom)
-    assert rows == [("pass", ' hidden=""'), ("fail", ""), ("skip", ' hidden=""')]
+    rows = re.findall(r'<tr class="req" id="[\w-]+" data-outcome="(\w+)"( hidden="")?>', dom)
+    assert rows == [("fail", ""), ("skip", ' hidden=""'), ("pass", ' hidden=""')]
     assert "1 of 3 shown" in dom
-    # The statement, then the failing test's exchanges first and open, its passing sibling after, closed.
-    detail = dom[dom.index('<tr class="detail">'):]
-    assert detail.index("A statement.") < detail.index(failed_name) < detail.index("test_passing_sibling")
-    assert re.search(r'<details class="test" open=""><summary>' + failed_name, detail)
+    # The statement in the failing row, then the failing test's exchanges first and open, its
+    # passing sibling after, closed; a grid square per requirement at the top, in catalogue order.
+    failing = dom[dom.index('id="req-TRIPORT-CANCEL-01"'):]
+    assert failing.index("A statement.") < failing.index(failed_name) < failing.index("test_passing_sibling")
+    assert re.search(r'<details class="test" open=""><summary>' + failed_name, failing)
+    grid = re.findall(r'<a class="o-(\w+)" href="#req-([\w-]+)"', dom[dom.index('id="grid"'):dom.index("</div>")])
+    assert grid == [("pass", "TRIPORT-CANCEL-08"), ("fail", "TRIPORT-CANCEL-01"), ("skip", "TRIPORT-CSRF-01")]
     everything = render(page, "", tmp_path / "profile")
     assert "3 of 3 shown" in everything

@@ -106,7 +106,8 @@ class Triport:
 
     def stream(self, invoice_id: str, who: str = "primary") -> EventStream:
         """A subscription to the invoice's events (judged by the EVENTS tests that open it)."""
-        return self.client.stream(f"{INVOICES}/{path_segment(invoice_id)}/events", cookies=TRIPORT.auth(self.target, who, "GET")[0],
+        cookies, _ = TRIPORT.auth(self.target, who, "GET")
+        return self.client.stream(f"{INVOICES}/{path_segment(invoice_id)}/events", cookies=cookies,
                                   read_timeout_s=self.settings.event_wait_s)
 
     def unknown_cancel(self) -> Exchange:
