@@ -33,6 +33,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from conformance import specs
 from conformance.apis import api_for, api_of_path
+from conformance.capture import Capture
 from conformance.catalogue import load_catalogue
 from conformance.checks import Verdict
 from conformance.checks.common import empty_body, framing
@@ -196,11 +197,13 @@ class CaseDigest:
 
 
 class _Active:
-    """The guard and digest of the Schemathesis run in progress (hooks are global to Schemathesis)."""
+    """The guard, digest, breaker and capture of the Schemathesis run in progress (hooks are global
+    to Schemathesis)."""
 
     guard: OwnershipGuard | None = None
     digest: CaseDigest | None = None
     breaker: Breaker | None = None
+    capture: Capture | None = None
 
 
 @schemathesis.hook
@@ -272,7 +275,8 @@ class Part:
 ALL = Part()  # the whole run: every phase, every operation
 
 
-def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, part: Part = ALL) -> PropertyRun:
+def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, part: Part = ALL,
+                     capture: Capture | None = None) -> PropertyRun:
     """The part's phases (by default all: examples, coverage, fuzzing, stateful), each for
     `max_examples` cases per operation; stopped at `max_time_s` if it is still running then."""
     schema = schemathesis.openapi.from_path(specs.spec_dir() / f"{target.api}.openapi.yaml",
@@ -284,6 +288,7 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
     _Active.breaker = breaker_for(target.api)
     _Active.guard = OwnershipGuard(target.api, settings.seed)
     _Active.digest = CaseDigest(target.secrets())
+    _Active.capture = capture
     started = time.monotonic()
     stream = from_schema(schema).execute()
     reached = threading.Event()
@@ -309,7 +314,7 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
                            ("deadline" if by_deadline else "max-time") if reached.is_set() else "")
     finally:
         ceiling.cancel()
-        _Active.guard = _Active.digest = _Active.breaker = None
+        _Active.guard = _Active.digest = _Active.breaker = _Active.capture = None
 
 
 @cache  # one per API and process: the targeted tests and Schemathesis learn from each other's timeouts
@@ -325,6 +330,23 @@ def breaker_for(api: str) -> Breaker:
     return Breaker(key)
 
 
+def _captured(response: Any, *args: Any, **kwargs: Any) -> Any:
+    if _Active.capture is not None:
+        _Active.capture.generated(response)
+    return response
+
+
+def _unanswered_captured(send: Any) -> Any:
+    def sending(request: Any, **kwargs: Any) -> Any:
+        try:
+            return send(request, **kwargs)
+        except Exception as exc:
+            if _Active.capture is not None:
+                _Active.capture.unanswered(request, exc)
+            raise
+    return sending
+
+
 @cache  # once per process
 def _bounded_sessions() -> None:
     """Every session Schemathesis opens (its phases' and its probes') gets the kit's transport: each
@@ -337,6 +359,9 @@ def _bounded_sessions() -> None:
     def make_session(config: Any, *, operation: Any = None) -> Any:
         session = bounded(original(config, operation=operation), breaker=_Active.breaker)
         session.get_redirect_target = lambda response: None
+        if _captured not in session.hooks["response"]:  # every answer it receives, probes too, for report.har
+            session.hooks["response"].append(_captured)
+            session.send = _unanswered_captured(session.send)  # and every request that got no answer
         return session
 
     context.make_session = make_session

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from conformance.capture import Capture
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
 from conformance.checks import StepFailed
 from conformance.driver import ALL, Part, run_schemathesis
@@ -54,9 +55,12 @@ class Plan:
     collected: Callable[[dict[str, Shape]], None] = lambda _: None
     redact: Redactor = field(init=False)
     deadline: float | None = field(init=False)  # time.monotonic() of the run's --deadline
+    capture: Capture | None = field(init=False)  # this process's part of report.har
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "redact", Redactor(self.target.secrets()))
+        directory = self.settings.capture_dir
+        object.__setattr__(self, "capture", Capture(directory, self.redact) if directory else None)
         deadline_s = self.settings.deadline_s
         object.__setattr__(self, "deadline", time.monotonic() + deadline_s if deadline_s else None)
 
@@ -124,6 +128,10 @@ class Fixtures:
     def time_left(self) -> Callable[[], float | None]:
         return self.plan.remaining_s
 
+    @pytest.fixture(scope="session")
+    def capture(self) -> Capture | None:
+        return self.plan.capture
+
 
 class Selection:
     """Which tests run: the selected requirements of the target's API, each skipped (with why) where
@@ -178,13 +186,17 @@ class Evidence:
         self.plan = plan
         self.throttled: list[float] = []  # the waits after each 429 the client retried
         self._current: list[Exchange] = []  # the running test's (a sink, between tests)
+        self._sender = ""  # who sends now, for report.har: a test's node id, or the tidy-up
 
     def record(self, exchange: Exchange) -> None:
         self._current.append(exchange)
         if exchange.retried is not None:
             self.throttled.append(exchange.retried)
+        if self.plan.capture is not None:
+            self.plan.capture.exchange(exchange, self._sender)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._sender = item.nodeid
         self._current = item.stash[EXCHANGES] = []
         item.stash[STARTED] = time.monotonic()
         if self.plan.deadline is not None and item.stash[STARTED] > self.plan.deadline:
@@ -195,6 +207,8 @@ class Evidence:
         """After the last test the session's fixtures tidy up (cancel what the run created): those
         requests are no requirement's evidence."""
         mark = len(self._current)
+        if nextitem is None:
+            self._sender = "tidy-up"
         try:
             return (yield)
         finally:
@@ -364,7 +378,8 @@ class UnitLoop:
             index, work = unit
             if isinstance(work, Part):
                 settings = replace(self.plan.settings, deadline_s=self.plan.remaining_s())
-                self.units.ran(index, run_schemathesis(self.plan.target, settings, self.plan.redact, work))
+                self.units.ran(index, run_schemathesis(self.plan.target, settings, self.plan.redact, work,
+                                                       self.plan.capture))
             else:
                 self._run(session, items(work))
         self._run(session, [item for item in kept if item.get_closest_marker("whole_api") is not None])

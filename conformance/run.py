@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -16,13 +17,14 @@ import urllib3
 
 from conformance import baseline
 from conformance.apis import APIS, Api, api_for
+from conformance.capture import Capture
 from conformance.catalogue import load_catalogue
 from conformance.config import ConfigError, load_target
 from conformance.engine import run_here, selector
 from conformance.grading import counts, grade
 from conformance.http import Client, DeadlinePassed, NoResponse, RateLimited, Redactor
 from conformance.parallel import Elsewhere, run_parallel
-from conformance.report import html, jsonreport, junit, markdown
+from conformance.report import har, html, jsonreport, junit, markdown
 from conformance.results import PropertyRun, RequirementResult, RunResult, TestOutcome
 from conformance.target import RunSettings, Target
 
@@ -102,8 +104,10 @@ def preflight(target: Target, settings: RunSettings, selected: Callable[[str], b
     they will use (built from the docs where the config has none and the API allows it), cancelled
     again at once. Returns the target with that body. Raises Untestable naming the key to fix."""
     api = api_for(target.api)
-    client = Client(target.base_url, settings.timeout_s, Redactor(target.secrets()), verify=settings.tls_verify,
-                    deadline=deadline, wait_headers=api.wait_headers)
+    redact = Redactor(target.secrets())
+    capture = Capture(settings.capture_dir, redact) if settings.capture_dir else None
+    client = Client(target.base_url, settings.timeout_s, redact, capture.exchange if capture else lambda e: None,
+                    verify=settings.tls_verify, deadline=deadline, wait_headers=api.wait_headers)
     try:
         return _preflight(api, client, target, settings, selected)
     except DeadlinePassed:
@@ -164,23 +168,26 @@ def _create_once(api: Api, client: Client, target: Target, who: str) -> None:
 
 
 def _write_untestable(request: RunRequest, target: Target, started: datetime, reason: str,
-                      selected: Callable[[str], bool], several: bool) -> None:
+                      selected: Callable[[str], bool], several: bool, parts: Path | None = None) -> None:
     """The reports of a target that could not be tested: every selected requirement undecided, with why."""
     outcome = [TestOutcome("preflight", "error", reason)]
     results = [grade(r, outcome, request.settings.strict) for r in load_catalogue().for_api(target.api)
                if selected(r.id)]
-    write_reports(request, target, RunResult(target.api, "error", results, 0.0), started, several)
+    write_reports(request, target, RunResult(target.api, "error", results, 0.0), started, several, parts=parts)
 
 
 def write_reports(request: RunRequest, target: Target, result: RunResult, started: datetime, several: bool,
-                  compared: dict[str, object] | None = None) -> Path:
-    """report.json, junit.xml, summary.md and report.html of one target's run; the folder they are in.
-    `compared`: the run's failures against the baseline, when there is one."""
+                  compared: dict[str, object] | None = None, parts: Path | None = None) -> Path:
+    """report.json, junit.xml, summary.md and report.html of one target's run, and report.har from the
+    exchanges captured in `parts`; the folder they are in. `compared`: the run's failures against the
+    baseline, when there is one."""
     directory = report_dir(request, target.api, started, several)
     directory.mkdir(parents=True, exist_ok=True)
     report = jsonreport.build(result, target, request.settings, started, compared)
     for writer in (jsonreport, junit, markdown, html):
         writer.write(report, directory)
+    if parts is not None:
+        har.write(parts, directory)
     return directory
 
 
@@ -256,16 +263,21 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
         say("warning: --insecure: TLS certificates are not verified; such a run cannot certify a target")
     clock = time.monotonic()
     deadline = clock + request.settings.deadline_s if request.settings.deadline_s else None
-    with targets(request) as chosen:
+    with targets(request) as chosen, ExitStack() as scratch:
+        # Each target's processes capture its exchanges here, for report.har.
+        parts = {t.api: Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="conformance-har-")))
+                 for t in chosen}
         for index, target in enumerate(chosen):
             try:
-                chosen[index] = preflight(target, request.settings, select, deadline)
+                chosen[index] = preflight(target, replace(request.settings, capture_dir=str(parts[target.api])),
+                                          select, deadline)
             except Untestable as exc:  # the reports still say why, and that nothing was decided
-                _write_untestable(request, target, started, str(exc), select, len(chosen) > 1)
+                _write_untestable(request, target, started, str(exc), select, len(chosen) > 1, parts[target.api])
                 raise
         # The suite gets what is left of the deadline after the preflight.
         settings = request.settings if deadline is None else \
             replace(request.settings, deadline_s=max(deadline - time.monotonic(), 0.001))
+        own = {t.api: replace(settings, capture_dir=str(parts[t.api])) for t in chosen}
         for target in chosen:
             say(f"{target.api}: testing {target.base_url} (profile {request.settings.profile}, "
                 f"seed {request.settings.seed})")
@@ -280,9 +292,9 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
                 bar.step(result)
 
         # The APIs side by side: all but the first in worker processes, started before the first runs.
-        others = [Elsewhere(target, settings, select, step) for target in chosen[1:]]
+        others = [Elsewhere(target, own[target.api], select, step) for target in chosen[1:]]
         try:
-            results = [run_suite(chosen[0], settings, select, progress=step)]
+            results = [run_suite(chosen[0], own[chosen[0].api], select, progress=step)]
             results += [other.result() for other in others]
         finally:
             for other in others:
@@ -296,7 +308,8 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
             comparison = baseline.compare(result.results, accepted) if accepted else None
             comparisons.append(comparison)
             directory = write_reports(request, target, result, started, len(chosen) > 1,
-                                      comparison.to_dict(accepted.source) if comparison and accepted else None)
+                                      comparison.to_dict(accepted.source) if comparison and accepted else None,
+                                      parts[target.api])
             if result.property_run:
                 say(property_line(target.api, result.property_run, request.settings))
             if result.throttled:

@@ -124,6 +124,7 @@ class RunSettings:
     ca_bundle: str | None = None  # verify TLS against these CAs instead of the system's
     insecure: bool = False  # do not verify TLS at all (explicitly asked for)
     deadline_s: float | None = None  # for the whole run: what has not started by then is reported undecided
+    capture_dir: str | None = None  # where each process captures its exchanges for report.har (None: no HAR)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:

@@ -26,7 +26,8 @@ vertical-align:top} th{background:#f4f6f9}
 .grid a{width:16px;height:16px;border-radius:3px;display:block}
 .grid a.o-pass{background:#2e9e52}.grid a.o-fail{background:#d23b2f}.grid a.o-warn{background:#e0a300}
 .grid a.o-skip{background:#b7bcc6}.grid a.o-error{background:#8e44c9} details.test summary{cursor:pointer;margin:4px 0}
-td{overflow-wrap:anywhere} pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f8fa;padding:8px;border-radius:4px;font-size:12px}
+td{overflow-wrap:anywhere}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f8fa;padding:8px;border-radius:4px;font-size:12px}
 """
 
 SCRIPT = """

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from conformance.apis import api_for
+from conformance.capture import Capture
 from conformance.driver import Part, breaker_for, run_schemathesis
 from conformance.http import Client, DeadlinePassed, Exchange, Pacer, Redactor
 from conformance.observer import Observer
@@ -35,7 +36,7 @@ def client(target: Target, settings: RunSettings, redact: Redactor, record: Call
 def findings(target: Target, settings: RunSettings, redact: Redactor, provision: Any,
              time_left: Callable[[], float | None],
              property_plan: tuple[Part | None, Callable[[], list[PropertyRun]]],
-             note_property_run: Callable[[PropertyRun], None]) -> list[Finding] | None:
+             note_property_run: Callable[[PropertyRun], None], capture: Capture | None) -> list[Finding] | None:
     """One Schemathesis run (all phases, within budget), shared by every whole-API test; None when
     the run switched property-based tests off (the targeted answers are still judged). Under
     --workers some phases run in other processes; their results join here. What the generated
@@ -48,7 +49,7 @@ def findings(target: Target, settings: RunSettings, redact: Redactor, provision:
     left = time_left()
     if left is not None:  # what is left of the run's deadline, which caps Schemathesis too
         settings = replace(settings, deadline_s=left)
-    here = [run_schemathesis(target, settings, redact, part)] if part is not None else []
+    here = [run_schemathesis(target, settings, redact, part, capture)] if part is not None else []
     run = PropertyRun.merge(here + other_parts())
     provision.created.extend(("primary", invoice_id) for invoice_id in run.created)
     note_property_run(run)
