@@ -116,6 +116,30 @@ def _run_options(args: argparse.Namespace) -> dict:
     return table | {key: getattr(args, key) for key in RUN if getattr(args, key) is not None}
 
 
+def _replay(args: argparse.Namespace) -> int:
+    from conformance import replay
+    from conformance.config import ConfigError, load_target
+    from conformance.http import Redactor
+
+    try:
+        report = replay.load_report(args.report_dir)
+        target = load_target(args.config, args.base_url) if args.config else None
+        base_url = args.base_url or (target.base_url if target else report.get("target"))
+        if target is not None and target.api != report.get("api"):
+            raise ConfigError(f"--config: its api {target.api!r} is not the report's ({report.get('api')!r})")
+        redact = Redactor(target.secrets() if target else [])
+        for requirement in replay.chosen(report, args.requirement):
+            test = replay.deciding(requirement)
+            if test is None:
+                print(f"{requirement['id']}: no recorded request to replay")
+                continue
+            done = replay.replay(test, base_url, target, args.timeout)
+            replay.show(requirement, test, done, redact, lambda line: print(line, flush=True))
+    except (ConfigError, replay.ReplayError) as exc:
+        return _fail(str(exc))
+    return EXIT_OK
+
+
 def _fail(message: str) -> int:
     print(f"conformance: error: {message}", file=sys.stderr)
     return EXIT_USAGE
@@ -184,6 +208,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="list what would run, and stop")
     run.add_argument("--debug", action="store_true", help="show a traceback where an error would be one line")
     run.set_defaults(handler=_run)
+
+    replay = commands.add_parser("replay", help="send a failing requirement's recorded requests again; "
+                                                 "show the answers then and now")
+    replay.add_argument("report_dir", type=Path, metavar="REPORT_DIR", help="a run's report folder (its report.json)")
+    replay.add_argument("--requirement", metavar="ID", help="this requirement (default: every one that failed)")
+    where = replay.add_mutually_exclusive_group()
+    where.add_argument("--config", type=Path, metavar="FILE", help="target config: its base_url and credentials")
+    where.add_argument("--base-url", help="send here instead (no credentials: for requests that carry none)")
+    replay.add_argument("--timeout", type=float, default=DEFAULTS.timeout_s, metavar="SECONDS",
+                        help=f"per request (default {DEFAULTS.timeout_s})")
+    replay.set_defaults(handler=_replay)
 
     faults = commands.add_parser("faults", help="list the reference servers' faults (or --variants)")
     faults.add_argument("--api", choices=(*APIS, "all"), default="all")

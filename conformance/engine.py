@@ -246,7 +246,8 @@ class Outcomes:
         else:
             outcome = TestOutcome(item.name, "passed")
         outcome.duration_s = round(time.monotonic() - item.stash.get(STARTED, time.monotonic()), 3)
-        outcome.evidence = [exchange.evidence(self.plan.redact) for exchange in item.stash.get(EXCHANGES, [])]
+        names = {secret.value: name for name, secret in self.plan.target.credentials.items()}
+        outcome.evidence = [exchange.evidence(self.plan.redact, names) for exchange in item.stash.get(EXCHANGES, [])]
         outcome.measurements = dict(item.user_properties)
         return outcome
 

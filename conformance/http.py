@@ -22,6 +22,7 @@ from conformance.sse import Event, SseDecoder
 from conformance.transport import MAX_BODY_BYTES, TRUNCATED, WATCHDOG, Answer, Breaker, NotSent, bounded_session
 
 EXCERPT_BYTES = 2048  # how much of a body the evidence keeps
+REPLAY_BYTES = 64 * 1024  # how much of a request body the evidence keeps, to send it again
 REDACTED = "<redacted>"
 
 
@@ -152,10 +153,20 @@ class Exchange:
             parts += ["--data-binary", self.request_body.decode("utf-8", "replace")]
         return " ".join(shlex.quote(p) for p in [*parts, self.url])
 
-    def evidence(self, redact: Redactor) -> dict[str, Any]:
-        """The exchange as report evidence; every string passes through the redactor."""
+    def evidence(self, redact: Redactor, names: dict[str, str] | None = None) -> dict[str, Any]:
+        """The exchange as report evidence; every string passes through the redactor. The request is
+        kept for `conformance replay`, each credential in it named (`<credential:session>`, `names`:
+        secret -> its config key) so a replay can put the config's back; it is then redacted too."""
         excerpt = redact(self.body.decode("utf-8", "replace"))[:EXCERPT_BYTES]  # redacted before it is cut
+
+        def named(text: str) -> str:
+            for secret, name in sorted((names or {}).items(), key=lambda item: -len(item[0])):
+                text = text.replace(secret, f"<credential:{name}>")
+            return redact(text)
+        sent = (self.request_body or b"").decode("utf-8", "replace")
         return {
+            "request": {"headers": {k: named(v) for k, v in self.request_headers.items()},
+                        "body": named(sent)[:REPLAY_BYTES], "body_truncated": len(sent) > REPLAY_BYTES},
             "method": self.method, "url": redact(self.url), "status": self.status,
             "headers": {k: redact(v) for k, v in self.headers.items()},
             "body_excerpt": excerpt, "body_truncated": self.truncated or len(self.body) > EXCERPT_BYTES,

@@ -154,7 +154,7 @@ def test_a_hostile_target_fails_the_requirement_with_one_clear_reason(mode: str,
     result = next(r for r in report["requirements"] if r["id"] == rid)
     assert (code, result["outcome"]) == (1, "fail"), result["reason"]
     assert said in result["reason"] and "\n" not in result["reason"]
-    assert {p.name for p in out.iterdir()} == {"report.json", "junit.xml", "summary.md", "report.html"}
+    assert {p.name for p in out.iterdir()} == {"report.json", "junit.xml", "summary.md", "report.html", "report.har"}
     assert "Traceback" not in captured.out + captured.err
     written = captured.out + captured.err + "".join(p.read_text(errors="replace") for p in out.iterdir())
     assert SESSION not in written

@@ -20,6 +20,7 @@ HOSTILE = '<img src=x onerror="alert(1)">'
 
 def report() -> dict[str, Any]:
     exchange = {"method": "POST", "url": "http://127.0.0.1:1/v1/billing/invoices/inv_1/cancel", "status": 200,
+                "request": {"headers": {}, "body": "", "body_truncated": False},
                 "headers": {"content-length": "0"}, "body_excerpt": HOSTILE, "body_truncated": False,
                 "elapsed_s": 0.01, "error": None, "retried_after_s": None, "notes": [],
                 "curl": "curl -X POST -H 'Cookie: nl_session=<redacted>' http://x"}

@@ -19,6 +19,7 @@ from conformance.target import RunSettings, Target
 
 def exchange(path: str) -> dict:
     return {"method": "POST", "url": f"http://127.0.0.1:1{path}", "status": 200, "headers": {}, "body_excerpt": "",
+            "request": {"headers": {}, "body": "", "body_truncated": False},
             "body_truncated": False, "elapsed_s": 0.01, "error": None, "retried_after_s": None, "notes": [],
             "curl": f"curl -X POST http://127.0.0.1:1{path}"}
 

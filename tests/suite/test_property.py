@@ -11,7 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from conformance.capture import Capture
 from conformance.driver import CaseDigest, run_schemathesis
+from conformance.http import Redactor
 from conformance.reference.common import ServerOptions
 from conformance.reference.runner import ReferenceServer
 from conformance.results import PropertyRun
@@ -34,6 +36,22 @@ def test_same_seed_same_cases_other_seed_other_cases(api: str) -> None:
     assert first.cases > 50 and not (first.cut or again.cut or other.cut)
     assert (again.cases, again.digest) == (first.cases, first.digest)
     assert other.digest != first.digest
+
+
+def test_capturing_for_report_har_changes_no_case(tmp_path: Path) -> None:
+    """Runs Triport's generated cases (event streams among them) with seed 7, once captured for
+    report.har and once not. Expects the same digest and count: the capture never reads a body the
+    cases would read (a stream), so it cannot change them, and every case is in the capture."""
+    with ReferenceServer(ServerOptions(api="triport")) as server:
+        target = Target.from_mapping(server.target_config())
+        plain = run_schemathesis(target, RunSettings(timeout_s=3, seed=7, max_examples=3), Redactor([]))
+    with ReferenceServer(ServerOptions(api="triport")) as server:
+        target = Target.from_mapping(server.target_config())
+        captured = run_schemathesis(target, RunSettings(timeout_s=3, seed=7, max_examples=3), Redactor([]),
+                                    capture=Capture(tmp_path, Redactor([])))
+    assert (captured.cases, captured.digest) == (plain.cases, plain.digest)
+    lines = sum(len(part.read_text().splitlines()) for part in tmp_path.glob("*.jsonl"))
+    assert lines >= captured.cases
 
 
 def test_the_time_ceiling_cuts_the_run_and_says_so() -> None:
