@@ -89,9 +89,7 @@ def _run(args: argparse.Namespace) -> int:
         chosen = _run_options(args)
         settings = settings_from(chosen, insecure=args.insecure,
                                  ca_bundle=str(args.ca_bundle) if args.ca_bundle else None)
-    except ConfigError as exc:
-        return _fail(str(exc))
-    except ValueError as exc:
+    except ValueError as exc:  # a ConfigError from the [run] table, or a value out of range
         return _fail(str(exc))
     args.only, args.exclude, args.baseline = chosen.get("only"), chosen.get("exclude"), chosen.get("baseline")
     request = RunRequest(args.api, args.base_url, args.config, args.report_dir, settings, args.only, args.exclude,
