@@ -19,7 +19,17 @@ import requests
 import urllib3
 
 from conformance.sse import Event, SseDecoder
-from conformance.transport import MAX_BODY_BYTES, TRUNCATED, WATCHDOG, Answer, Breaker, NotSent, bounded_session
+from conformance.transport import (
+    MAX_BODY_BYTES,
+    TRUNCATED,
+    WATCHDOG,
+    Answer,
+    Breaker,
+    NotSent,
+    bounded_session,
+    in_words,
+    plain,
+)
 
 EXCERPT_BYTES = 2048  # how much of a body the evidence keeps
 REPLAY_BYTES = 64 * 1024  # how much of a request body the evidence keeps, to send it again
@@ -389,7 +399,7 @@ class EventStream:
             try:
                 data = self.response.raw.read1(65536)
             except (urllib3.exceptions.HTTPError, OSError) as exc:
-                raise requests.ConnectionError(str(exc)) from None
+                raise requests.ConnectionError(in_words(exc)) from None
             if not data:
                 return
             yield data
@@ -421,7 +431,7 @@ def _bytes(body: bytes | str | None) -> bytes | None:
 
 
 def _first_line(exc: BaseException) -> str:
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return plain(str(exc).splitlines()[0][:200]) if str(exc) else type(exc).__name__
 
 
 def _why(exc: requests.RequestException) -> str:

@@ -10,8 +10,11 @@ are doing, and the request fails as a timeout.
 
 from __future__ import annotations
 
+import ast
 import heapq
+import http.client
 import itertools
+import json
 import re
 import socket
 import threading
@@ -232,7 +235,7 @@ class BoundedAdapter(HTTPAdapter):
                 raise requests.ReadTimeout(f"no complete answer within {limit:g} s", request=request) from None
             if isinstance(exc, requests.RequestException):
                 raise
-            raise requests.ConnectionError(str(exc) or type(exc).__name__, request=request) from None
+            raise requests.ConnectionError(in_words(exc), request=request) from None
         finally:
             _current.answer = None
             if not keep_armed:
@@ -258,9 +261,9 @@ class BoundedAdapter(HTTPAdapter):
             else:
                 whole = True
         except (zlib.error, OSError) as exc:
-            raise requests.exceptions.ContentDecodingError(f"the body could not be decoded: {exc}") from None
+            raise requests.exceptions.ContentDecodingError(f"the body could not be decoded: {in_words(exc)}") from None
         except urllib3.exceptions.ProtocolError as exc:
-            raise requests.exceptions.ChunkedEncodingError(f"the body's framing is broken: {exc}") from None
+            raise requests.exceptions.ChunkedEncodingError(f"the body's framing is broken: {in_words(exc)}") from None
         finally:
             if whole:
                 response.raw.release_conn()  # read to its end: the connection may serve the next request
@@ -268,6 +271,40 @@ class BoundedAdapter(HTTPAdapter):
                 response.close()  # the rest is never read
         response._content_consumed = True
         return b"".join(chunks)[:self.max_body]
+
+
+_BYTES_REPR = re.compile(r"""(?<![\w\\])b('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+
+
+def in_words(exc: BaseException) -> str:
+    """An error of the HTTP stack as a person reads it: a broken framing by what the server sent and
+    when, and never a Python repr of bytes (urllib3 words a bad chunk size as `b'zz\\r\\n'`)."""
+    seen, pending = set(), [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.InvalidChunkLength):
+            size = current.length.decode("latin-1").strip() if isinstance(current.length, bytes) else current.length
+            return f"a chunk size that is no hexadecimal number ({json.dumps(size)}) after {current.partial} bytes"
+        if isinstance(current, http.client.IncompleteRead):
+            got = current.partial if isinstance(current.partial, int) else len(current.partial)
+            more = f", {current.expected} more promised" if current.expected is not None else ""
+            return f"the body ended after {got} bytes{more}"
+        pending += [e for e in (current.__cause__, current.__context__, *current.args) if isinstance(e, BaseException)]
+    return plain(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def plain(text: str) -> str:
+    """`text` with each Python bytes literal in it (`b'\\xff'`) shown as the text it holds, quoted."""
+    def shown(match: re.Match[str]) -> str:
+        try:
+            value = ast.literal_eval("b" + match.group(1))
+        except (ValueError, SyntaxError):
+            return match.group(1)
+        return json.dumps(value.decode("utf-8", "replace"), ensure_ascii=False)
+    return _BYTES_REPR.sub(shown, text)
 
 
 class _Decoder:

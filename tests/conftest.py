@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +39,15 @@ def shared_dir() -> Path:
     if not (path / "seeds").is_dir():
         pytest.skip(f"no shared/seeds beside the checkout at {path}: source cross-checks need it")
     return path
+
+
+BYTES_REPR = re.compile(r"(?<![\w\\])b['\"]")  # `b'..'` or `b".."`, not `\\b'` nor a word ending in b
+
+
+@pytest.fixture(scope="session")
+def bytes_reprs() -> Callable[[str], list[str]]:
+    """Where a text (console output, a report, HTML unescaped) shows a Python bytes repr, with context."""
+    def found(text: str) -> list[str]:
+        text = html.unescape(text)
+        return [text[max(0, m.start() - 60):m.end() + 20] for m in BYTES_REPR.finditer(text)]
+    return found

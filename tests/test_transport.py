@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 import requests
 
 from conformance import driver as prop
 from conformance.http import Redactor
 from conformance.target import RunSettings, Target
-from conformance.transport import MAX_BODY_BYTES, TRUNCATED, Breaker, Watchdog, bounded_session
+from conformance.transport import MAX_BODY_BYTES, TRUNCATED, Breaker, Watchdog, bounded_session, plain
 
 BOMB = gzip.compress(b" " * 50_000_000, compresslevel=9)  # 50 MB of spaces in about 50 KB
 
@@ -149,3 +150,15 @@ def test_only_codings_the_kit_inflates_are_asked_for() -> None:
         bounded_session().get(url, headers={"Accept-Encoding": "gzip, deflate, br, zstd"}, timeout=2)
         bounded_session().get(url, headers={"Accept-Encoding": "identity"}, timeout=2)
     assert seen == ["gzip, deflate", "identity"]
+
+
+@pytest.mark.parametrize(("said", "shown"), [
+    ("got length b'zz\\r\\n', 0 bytes read", 'got length "zz\\r\\n", 0 bytes read'),
+    ('body b"\\xff\\xfe{}"', 'body "\ufffd\ufffd{}"'),
+    ("b'it\\'s' and b''", '"it\'s" and ""'),
+    ("a verb'd word, a \\b'x'", "a verb'd word, a \\b'x'"),
+], ids=["escapes", "not-utf8", "quote-inside", "not-a-literal"])
+def test_a_bytes_literal_in_an_error_reads_as_text(said: str, shown: str) -> None:
+    """Sends nothing: an error text with Python bytes literals in it (urllib3 words some that way).
+    Expects each literal shown as the quoted text it holds, and everything else left as it was."""
+    assert plain(said) == shown

@@ -3,6 +3,7 @@ every requirement; every fault fails the requirement it names (the suite's negat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -64,15 +65,16 @@ def test_conformant_variant_passes_everything(variant: Any) -> None:
 
 
 @pytest.mark.parametrize("fault", [f for api in FAULTS for f in FAULTS[api]], ids=lambda f: f"{f.api}-{f.name}")
-def test_fault_fails_the_requirement_it_names(fault: Fault) -> None:
+def test_fault_fails_the_requirement_it_names(fault: Fault, bytes_reprs: Callable) -> None:
     """Runs the named requirement against a reference with the fault on; expects it to fail (a SHOULD
-    to warn), with a reason."""
+    to warn), with a reason that shows what the server sent as text (no Python bytes repr)."""
     whole_api = fault.breaks.endswith(("SCHEMA-01", "ROBUST-01", "HTTP-01"))
     settings = PROPERTY if whole_api else replace(FAST, timeout_s=2)
     result = run(fault.api, settings, [fault.breaks], faults=frozenset({fault.name}), csrf=fault.requires_csrf)
     requirement = result.get(fault.breaks)
     expected = "fail" if requirement.level == "MUST" else "warn"
     assert (requirement.outcome, bool(requirement.reason)) == (expected, True), requirement.reason
+    assert bytes_reprs(" ".join([requirement.reason, *(test.reason for test in requirement.tests)])) == []
     assert result.verdict == ("fail" if expected == "fail" else "pass")
 
 
