@@ -67,23 +67,48 @@ class Redactor:
 
     def __init__(self, secrets: list[str]):
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
-        forms = [_spelled(secret) for secret in self._secrets]
-        forms += [re.escape(core) for secret in self._secrets for core in _base64_cores(secret)]
+        self._lowered = [secret.lower() for secret in self._secrets]
+        self._cores = [core for secret in self._secrets for core in _base64_cores(secret)]
+        forms = [_spelled(secret) for secret in self._secrets] + [re.escape(core) for core in self._cores]
         self._pattern = re.compile("|".join(forms)) if forms else None
 
     def __call__(self, text: str) -> str:
         if self._pattern is None or not text:
             return text
-        text = self._pattern.sub(REDACTED, text)
+        if self._may_hold(text):
+            text = self._pattern.sub(REDACTED, text)
         for secret in self._secrets:
-            for size in range(min(len(secret) - 1, 64), self.EDGE - 1, -1):
-                if text.endswith(secret[:size]):
-                    text = text[:-size] + REDACTED
-                    break
-            for size in range(min(len(secret) - 1, 64), self.EDGE - 1, -1):
-                if text.startswith(secret[-size:]):
-                    text = REDACTED + text[size:]
-                    break
+            text = self._edges(text, secret)
+        return text
+
+    def _may_hold(self, text: str) -> bool:
+        """False only where no form of a secret can be in `text`: without an escape (\\u, %XX, + for a
+        space) a spelled form is the secret in some case, which plain substring searches rule out at a
+        fraction of the pattern's cost (it runs on every header and body of a run)."""
+        if "\\" in text or "%" in text or "+" in text:
+            return True
+        lowered = text.lower()
+        return any(secret in lowered for secret in self._lowered) or any(core in text for core in self._cores)
+
+    def _edges(self, text: str, secret: str) -> str:
+        """A piece of `secret` (EDGE to 64 characters, the longest first) cut off at the end of `text`,
+        then one at its start: found by searching for the piece's outer EDGE characters."""
+        longest = min(len(secret) - 1, 64)
+        if longest < self.EDGE:
+            return text
+        tail = text[-longest:]
+        at = tail.find(secret[:self.EDGE])
+        while at >= 0:  # the leftmost match is the longest piece
+            if secret.startswith(tail[at:]):
+                text = text[:len(text) - len(tail) + at] + REDACTED
+                break
+            at = tail.find(secret[:self.EDGE], at + 1)
+        head = text[:longest]
+        at = head.rfind(secret[-self.EDGE:])
+        while at >= 0:  # the rightmost match is the longest piece
+            if secret.endswith(head[:at + self.EDGE]):
+                return REDACTED + text[at + self.EDGE:]
+            at = head.rfind(secret[-self.EDGE:], 0, at + self.EDGE - 1)
         return text
 
 

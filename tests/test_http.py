@@ -5,10 +5,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.http import (
     MAX_BODY_BYTES,
@@ -175,3 +178,50 @@ def test_a_refused_connection_is_a_clear_no_response() -> None:
         with pytest.raises(NoResponse) as raised:
             client(f"http://127.0.0.1:{port}", seen).request("GET", "/")
     assert raised.value.actual == "ConnectionError: connection refused" and seen[0].error == raised.value.actual
+
+
+def _redacted_by_the_definition(redactor: Redactor, text: str) -> str:
+    """What Redactor's docstring promises, computed the slow way: every form the pattern knows, then for
+    each secret the longest piece (EDGE to 64 characters) at the end, then at the start."""
+    text = redactor._pattern.sub(REDACTED, text) if text else text
+    for secret in redactor._secrets:
+        for size in range(min(len(secret) - 1, 64), redactor.EDGE - 1, -1):
+            if text.endswith(secret[:size]):
+                text = text[:-size] + REDACTED
+                break
+        for size in range(min(len(secret) - 1, 64), redactor.EDGE - 1, -1):
+            if text.startswith(secret[-size:]):
+                text = REDACTED + text[size:]
+                break
+    return text
+
+
+PIECES = "abAB+/%\\u0 =_-"
+
+
+@given(st.lists(st.text(PIECES, min_size=1, max_size=80), min_size=1, max_size=3), st.data())
+@settings(max_examples=300, deadline=None)
+def test_the_fast_redactor_redacts_exactly_what_the_definition_does(secrets: list[str], data: st.DataObject) -> None:
+    """Sends nothing: texts made of the secrets, their pieces, other case, escaped forms. Expects the
+    redactor's answer (its shortcuts: a substring pre-check, edge pieces found by search) to equal the
+    slow definition's, so no shortcut lets a form of a secret through."""
+    def piece(secret: str) -> st.SearchStrategy[str]:
+        return st.tuples(st.integers(0, len(secret)), st.integers(0, len(secret))).map(
+            lambda cut: secret[min(cut):max(cut)])
+    def escaped(secret: str) -> str:
+        return "".join(f"\\u{ord(c):04x}" if i % 2 else urllib.parse.quote(c, safe="") for i, c in enumerate(secret))
+    fragments = st.one_of(st.sampled_from(secrets), st.sampled_from(secrets).flatmap(piece),
+                          st.sampled_from(secrets).map(str.upper), st.sampled_from(secrets).map(escaped),
+                          st.text(PIECES, max_size=10))
+    text = "".join(data.draw(st.lists(fragments, max_size=6)))
+    redactor = Redactor(secrets)
+    assert redactor(text) == _redacted_by_the_definition(redactor, text)
+
+
+@pytest.mark.parametrize(("secret", "text"), [("abbaaaaaa", "aaaaaaaabb-a-b"), ("aaaababbbbbb", "babbbbbbb"),
+                                              ("abaabbaaaaaa", "bbaaaaaaababb"), ("abababxyz", "--abababab")])
+def test_a_piece_at_an_edge_is_found_past_a_nearer_false_start(secret: str, text: str) -> None:
+    """Sends nothing: a secret whose outer characters repeat, its piece at an edge of the text behind a
+    nearer copy of those characters that starts no piece. Expects the piece redacted as the definition does."""
+    redactor = Redactor([secret])
+    assert REDACTED in redactor(text) and redactor(text) == _redacted_by_the_definition(redactor, text)
