@@ -16,6 +16,7 @@ class BaseProvisioner:
     """The API object must offer `create(who)`, `status(invoice_id, who)` and `settings`."""
 
     open_status = ""  # the status a cancel can still change (pending, Open)
+    final: tuple[str, ...] = ()  # statuses no request changes again (cancelled one way, paid, expired)
 
     def __init__(self, api: Any):
         self.api, self.created = api, []
@@ -39,8 +40,10 @@ class BaseProvisioner:
 
     def still_open(self) -> list[tuple[str, str]]:
         """(who, id) of what the run created and is still open. Generated cases leave dozens behind:
-        with a slow target, one read at a time would dominate the run, so they are read in parallel."""
+        with a slow target, one read at a time would dominate the run, so they are read in parallel;
+        an invoice the run last read in a final status is not read again."""
         self.tidy_budget()
+        unsettled = [item for item in self.created if self.api.last_read.get(item[1]) not in self.final]
 
         def is_open(item: tuple[str, str]) -> bool:
             try:
@@ -49,5 +52,5 @@ class BaseProvisioner:
                 return False
 
         with ThreadPoolExecutor(self.tidy_threads) as pool:
-            flags = list(pool.map(is_open, self.created))
-        return [item for item, flag in zip(self.created, flags, strict=True) if flag]
+            flags = list(pool.map(is_open, unsettled))
+        return [item for item, flag in zip(unsettled, flags, strict=True) if flag]

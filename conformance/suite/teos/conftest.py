@@ -27,6 +27,7 @@ class Teos:
 
     def __init__(self, client: Client, target: Target, settings: RunSettings):
         self.client, self.target, self.settings = client, target, settings
+        self.last_read: dict[str, Any] = {}  # invoice id -> the status it read last (the tidy-up skips final ones)
 
     def send(self, method: str, path: str, who: str = "primary", **kwargs: Any) -> Exchange:
         """As `who`: primary, other, or a forged token (invalid, unsigned, none: apis/teos.py)."""
@@ -58,6 +59,7 @@ class Teos:
             body = exchange.json_object() if exchange.status == 200 else None
             require(verdict(body is not None, "200 with the invoice", f"status {exchange.status}: "
                             f"{exchange.excerpt()}"))
+        self.last_read[invoice_id] = body.get("Status")
         return body.get("Status")
 
     def assert_status(self, invoice_id: str, expected: str, who: str = "primary", when: str = "") -> None:
@@ -116,6 +118,7 @@ class Provisioner(BaseProvisioner):
     """Creates the Open invoices the run cancels and, at the end, cancels what it left Open."""
 
     open_status = "Open"
+    final = ("Cancelled", "Paid", "Expired")
     open = BaseProvisioner.new
 
     def victim(self) -> tuple[str, str]:

@@ -25,6 +25,7 @@ class Triport:
 
     def __init__(self, client: Client, target: Target, settings: RunSettings):
         self.client, self.target, self.settings = client, target, settings
+        self.last_read: dict[str, Any] = {}  # invoice id -> the status it read last (the tidy-up skips final ones)
 
     def send(self, method: str, path: str, who: str = "primary", *, csrf: str | None = "auto",
              csrf_cookie: str | None = "auto", **kwargs: Any) -> Exchange:
@@ -71,6 +72,7 @@ class Triport:
             body = exchange.json_object() if exchange.status == 200 else None
             require(verdict(body is not None, "200 with the invoice", f"status {exchange.status}: "
                             f"{exchange.excerpt()}"))
+        self.last_read[invoice_id] = body.get("status")
         return body.get("status")
 
     def assert_status(self, invoice_id: str, expected: str, who: str = "primary") -> None:
@@ -123,6 +125,7 @@ class Provisioner(BaseProvisioner):
     """Creates the pending invoices the run cancels and, at the end, cancels what it left pending."""
 
     open_status = "pending"
+    final = ("cancelled", "paid", "expired")
     pending = BaseProvisioner.new
 
     def cleanup(self) -> None:
