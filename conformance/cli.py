@@ -19,6 +19,7 @@ from conformance.target import RunSettings
 DEFAULTS = RunSettings()
 
 EXIT_OK = 0
+EXIT_FAILED = 1  # grid: a run's verdict is fail
 EXIT_USAGE = 2  # usage or configuration error, as for argparse
 
 
@@ -138,6 +139,24 @@ def _replay(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _grid(args: argparse.Namespace) -> int:
+    from conformance.report import grid
+
+    try:
+        built = grid.read(args.report_dirs)
+        written = grid.write(built, args.out)
+    except grid.GridError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"--out: cannot write {args.out}: {exc.strerror or exc}")
+    for column in built.columns:
+        print(f"{column.report['verdict'].upper():<5}  {column.label}  ({column.api}, {column.folder})")
+    for flag in built.flags:
+        print(f"warning: {flag}")
+    print(f"grid of {len(built.columns)} run(s), {len(built.rows)} requirement(s): {', '.join(map(str, written))}")
+    return EXIT_FAILED if built.failing else EXIT_OK
+
+
 def _fail(message: str) -> int:
     print(f"conformance: error: {message}", file=sys.stderr)
     return EXIT_USAGE
@@ -217,6 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--timeout", type=float, default=DEFAULTS.timeout_s, metavar="SECONDS",
                         help=f"per request (default {DEFAULTS.timeout_s})")
     replay.set_defaults(handler=_replay)
+
+    grid = commands.add_parser("grid", help="read many runs' report.json as one grid: grid.html and grid.md")
+    grid.add_argument("report_dirs", type=Path, nargs="+", metavar="REPORT_DIR",
+                      help="a run's report folder, or a folder of them (one or two levels down)")
+    grid.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
+                      help="where to write grid.html and grid.md (default: the current folder)")
+    grid.set_defaults(handler=_grid)
 
     faults = commands.add_parser("faults", help="list the reference servers' faults (or --variants)")
     faults.add_argument("--api", choices=(*APIS, "all"), default="all")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from conformance.target import CREDENTIALS, FIXTURES, Target, TargetError
 
 # The keys a config may have, per table; anything else is a typo worth stopping for.
-TOP_LEVEL = {"api", "base_url", "credentials", "fixtures", "create", "settle", "run"}
+TOP_LEVEL = {"api", "base_url", "label", "credentials", "fixtures", "create", "settle", "run"}
 # [run]: the run's settings, named as the command line's options (which override them).
 RUN = {"profile": (str,), "seed": (int,), "max_examples": (int,), "max_time": (int, float), "timeout": (int, float),
        "workers": (int,), "max_rps": (int, float), "deadline": (int, float), "strict": (bool,),

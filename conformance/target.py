@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from conformance.apis import APIS as DESCRIPTIONS
 
@@ -13,6 +14,7 @@ PROFILES = ("full", "safe")
 CREDENTIALS = {name: api.credentials for name, api in DESCRIPTIONS.items()}
 FIXTURES = {name: api.fixtures for name, api in DESCRIPTIONS.items()}
 PRIMARY = {name: api.primary for name, api in DESCRIPTIONS.items()}
+LABEL_MAX = 80  # a column header in a grid of many runs, not a description
 
 
 class TargetError(ValueError):
@@ -40,6 +42,7 @@ class Target:
     create_body: Mapping[str, Any]
     settle_deadline_s: float = 30.0
     create_source: str = "config"  # config | built from the docs (the preflight built the body) | none
+    label: str | None = None  # who the target is, for a reader of many reports (None: its host:port)
 
     def credential(self, name: str) -> str | None:
         secret = self.credentials.get(name)
@@ -65,10 +68,14 @@ class Target:
                 "credentials": {name: secret.value for name, secret in self.credentials.items()},
                 "fixtures": {name: list(ids) for name, ids in self.fixtures.items()},
                 "create": {"body": dict(self.create_body)}, "settle": {"deadline_s": self.settle_deadline_s},
-                "create_source": self.create_source}
+                "create_source": self.create_source} | ({"label": self.label} if self.label else {})
 
     def secrets(self) -> list[str]:
         return [secret.value for secret in self.credentials.values()]
+
+    @property
+    def shown_label(self) -> str:
+        return self.label or host_port(self.base_url)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Target:
@@ -101,7 +108,31 @@ class Target:
         if not isinstance(deadline, int | float) or isinstance(deadline, bool) or deadline <= 0:
             raise TargetError("settle.deadline_s: must be a positive number of seconds")
         source = data.get("create_source", "config" if create_body else "none")
-        return cls(api, base_url.rstrip("/"), credentials, fixtures, dict(create_body), float(deadline), source)
+        label = _label(data.get("label"), credentials)
+        return cls(api, base_url.rstrip("/"), credentials, fixtures, dict(create_body), float(deadline), source,
+                   label)
+
+
+def _label(label: Any, credentials: Mapping[str, Secret]) -> str | None:
+    """The config's label: one printable line, never holding a credential (it is shown everywhere)."""
+    if label is None:
+        return None
+    if not isinstance(label, str) or not label.strip() or len(label) > LABEL_MAX or not label.isprintable():
+        raise TargetError(f"label: must be a non-empty line of at most {LABEL_MAX} printable characters")
+    if any(secret.value in label for secret in credentials.values()):
+        raise TargetError("label: holds a credential's value; a label is shown in every report")
+    return label
+
+
+def host_port(url: str) -> str:
+    """A base URL's host and port (no scheme, user or path): a target's label when it has none."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    host = f"[{host}]" if ":" in host else host
+    try:
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:  # a malformed port: the host alone
+        return host
 
 
 @dataclass(frozen=True)

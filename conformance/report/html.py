@@ -109,7 +109,7 @@ def _property(run: dict[str, Any] | None) -> str:
 
 def build(report: dict[str, Any]) -> str:
     counts = ", ".join(f"{report['counts'][k]} {k}" for k in ("pass", "fail", "warn", "skip", "error"))
-    facts = {"Target": report["target"], "TLS": report["tls"], "Profile": report["profile"],
+    facts = {"Label": report["label"], "Target": report["target"], "TLS": report["tls"], "Profile": report["profile"],
              "Suite version": report["suite_version"],
              "Contract SHA-256": report["spec_sha256"], "Seed / budget":
              f"{report['seed']} / {report['max_examples']} cases, {report['max_time_s']} s",
@@ -120,7 +120,7 @@ def build(report: dict[str, Any]) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>{report['api']} conformance: {report['verdict']}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
 <body><header class="{report['verdict']}" id="verdict"><h1>{escape(report['api'])} conformance:
-{report['verdict'].upper()}</h1><p>{counts}</p></header>
+{report['verdict'].upper()}</h1><p>{escape(report['label'])} · {counts}</p></header>
 <main>{_grid(report)}<dl>{''.join(f'<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>' for k, v in facts.items())}</dl>
 <div class="controls"><label>Outcome <select id="outcome"><option value="">all</option>{options}</select></label>
 <label>Search <input id="text" type="search" placeholder="id, title or reason"></label><span id="shown"></span></div>

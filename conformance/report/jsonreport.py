@@ -10,11 +10,12 @@ from typing import Any
 from conformance import __version__
 from conformance.catalogue import Catalogue, load_catalogue
 from conformance.grading import counts
+from conformance.http import Redactor
 from conformance.results import RequirementResult, RunResult, TestOutcome
 from conformance.specs import spec_sha256
 from conformance.target import RunSettings, Target
 
-REPORT_VERSION = 2  # spec/report.schema.json's x-report-version: raised whenever the shape changes
+REPORT_VERSION = 3  # spec/report.schema.json's x-report-version: raised whenever the shape changes
 
 
 def build(result: RunResult, target: Target, settings: RunSettings, started_at: datetime,
@@ -23,6 +24,7 @@ def build(result: RunResult, target: Target, settings: RunSettings, started_at: 
     document = catalogue.apis[target.api].document
     return {
         "report_version": REPORT_VERSION, "verdict": result.verdict, "api": target.api, "target": target.base_url,
+        "label": Redactor(target.secrets())(target.shown_label),  # the config's words: a secret may be among them
         "profile": settings.profile,
         "strict": settings.strict, "suite_version": __version__,
         "spec_sha256": spec_sha256([document, "requirements.yaml", "schemathesis.yaml"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ def build(report: dict[str, Any]) -> str:
     lines = [
         f"# {report['api']} conformance: {report['verdict'].upper()}",
         "",
-        (f"Target `{report['target']}` · profile {report['profile']} · suite {report['suite_version']} · "
-         f"seed {report['seed']} · spec `{report['spec_sha256'][:12]}` · {report['duration_s']:.1f} s"),
+        # The label is the config's words, shown as text where a step summary would render HTML.
+        (f"{escape(_cell(report['label']))} · target `{report['target']}` · profile {report['profile']} · "
+         f"suite {report['suite_version']} · seed {report['seed']} · spec `{report['spec_sha256'][:12]}` · "
+         f"{report['duration_s']:.1f} s"),
         "",
         " · ".join(f"{counts[k]} {k}" for k in ("pass", "fail", "warn", "skip", "error")),
         "",

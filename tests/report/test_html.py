@@ -33,7 +33,8 @@ def report() -> dict[str, Any]:
     failed = {"name": "test_triport_cancel_01_pending_is_204", "outcome": "failed",
               "reason": f"expected status 204; got status 200 {HOSTILE}", "duration_s": 0.05, "evidence": [exchange]}
     data = {
-        "report_version": 2, "verdict": "fail", "api": "triport", "target": "http://127.0.0.1:1", "profile": "full",
+        "report_version": 3, "verdict": "fail", "api": "triport", "target": "http://127.0.0.1:1",
+        "label": f"vendor {HOSTILE}", "profile": "full",
         "strict": False, "suite_version": "0.1.0", "spec_sha256": "0" * 64, "seed": 7, "max_examples": 3,
         "max_time_s": 4.0, "workers": 1, "tls": "verified", "create_body": "config",
         "started_at": "2026-11-21T20:00:00Z", "duration_s": 1.5,
