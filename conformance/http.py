@@ -27,6 +27,7 @@ from conformance.transport import (
     Breaker,
     NotSent,
     bounded_session,
+    chain,
     in_words,
     plain,
 )
@@ -463,16 +464,9 @@ def _why(exc: requests.RequestException) -> str:
     """What went wrong, for a person: the operating system's word for it where there is one (a refused
     or reset connection, an unknown host), found under the pools and retries that wrap it; else the
     exception's first line. Never the adapter's internals (pool classes, retry counts)."""
-    seen, pending = set(), [exc]
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        wrapper = requests.RequestException | urllib3.exceptions.HTTPError
+    wrapper = requests.RequestException | urllib3.exceptions.HTTPError
+    for current in chain(exc):
         if isinstance(current, OSError) and not isinstance(current, wrapper):
             words = current.strerror or _first_line(current)
             return f"{type(exc).__name__}: {words[0].lower() + words[1:] if words else type(current).__name__}"
-        pending += [e for e in (current.__cause__, current.__context__, getattr(current, "reason", None), *current.args)
-                    if isinstance(e, BaseException)]
     return f"{type(exc).__name__}: {_first_line(exc)}"

@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -276,15 +276,24 @@ class BoundedAdapter(HTTPAdapter):
 _BYTES_REPR = re.compile(r"""(?<![\w\\])b('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
 
 
-def in_words(exc: BaseException) -> str:
-    """An error of the HTTP stack as a person reads it: a broken framing by what the server sent and
-    when, and never a Python repr of bytes (urllib3 words a bad chunk size as `b'zz\\r\\n'`)."""
+def chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and every exception under it, once each: causes, contexts, urllib3's `reason`, and the
+    exceptions requests wraps in its args."""
     seen, pending = set(), [exc]
     while pending:
         current = pending.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
+        yield current
+        pending += [e for e in (current.__cause__, current.__context__, getattr(current, "reason", None),
+                                *current.args) if isinstance(e, BaseException)]
+
+
+def in_words(exc: BaseException) -> str:
+    """An error of the HTTP stack as a person reads it: a broken framing by what the server sent and
+    when, and never a Python repr of bytes (urllib3 words a bad chunk size as `b'zz\\r\\n'`)."""
+    for current in chain(exc):
         if isinstance(current, urllib3.exceptions.InvalidChunkLength):
             size = current.length.decode("latin-1").strip() if isinstance(current.length, bytes) else current.length
             return f"a chunk size that is no hexadecimal number ({json.dumps(size)}) after {current.partial} bytes"
@@ -292,7 +301,6 @@ def in_words(exc: BaseException) -> str:
             got = current.partial if isinstance(current.partial, int) else len(current.partial)
             more = f", {current.expected} more promised" if current.expected is not None else ""
             return f"the body ended after {got} bytes{more}"
-        pending += [e for e in (current.__cause__, current.__context__, *current.args) if isinstance(e, BaseException)]
     return plain(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
