@@ -215,6 +215,12 @@ class Evidence:
             if nextitem is None:
                 del self._current[mark:]
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        """A --workers session keeps its fixtures past its last test (UnitLoop) and tidies up when it
+        finishes, after this: said so, and no test's evidence."""
+        self._sender, self._current = "tidy-up", []
+
 
 class Outcomes:
     """Each test's report becomes a TestOutcome of its requirement (its evidence, its time); a

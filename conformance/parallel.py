@@ -167,7 +167,8 @@ class Worker:
                  scheduler: Scheduler | None = None, siblings: Sequence[Worker] = ()):
         """Starts the process at once, so its start overlaps whatever runs before its job is given.
         `siblings`: the workers started before it, whose pipes a forked copy must not keep open."""
-        self.index, self.redact, self.on_result, self.scheduler = index, redact, on_result, scheduler
+        self.index, self.redact, self.on_result = index, redact, on_result
+        self.scheduler: Scheduler | None = None
         self.requirements: list[str] = []  # a whole run's (give(whole=True)); else what it took (scheduler)
         self.results: dict[str, RequirementResult] = {}
         self.observed: dict[str, list[str]] = {}
@@ -176,12 +177,17 @@ class Worker:
         self.asked = False  # it has asked for a unit (it started, and may hold one)
         self.problem = ""
         if scheduler:
-            scheduler.expect(index)
+            self.attach(on_result, scheduler)
         self._input = threading.Lock()  # the reader answers on stdin while the coordinator may close it
         self.process = _start([sibling.process for sibling in siblings])
         self._stderr: list[str] = []
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
+
+    def attach(self, on_result: Callable[[RequirementResult], None], scheduler: Scheduler) -> None:
+        """A worker started before its run (start_workers): the run it joins."""
+        self.on_result, self.scheduler = on_result, scheduler
+        scheduler.expect(self.index)
 
     def give(self, target: Target, settings: RunSettings, requirements: Sequence[str], *,
              whole: bool = False) -> Worker:
@@ -273,8 +279,10 @@ class Worker:
         return results
 
     def stop(self) -> None:
+        """Ends its process if it still runs, and reaps it (no zombie is left to the caller)."""
         if self.process.poll() is None:
             self.process.kill()
+            self.process.wait()
 
 
 def _start(siblings: Sequence[subprocess.Popen | Forked]) -> subprocess.Popen | Forked:
@@ -355,8 +363,20 @@ def _be_worker(streams: tuple[int, int, int], others: list[int]) -> NoReturn:
             os._exit(code)
 
 
+def start_workers(target: Target, settings: RunSettings) -> list[Worker]:
+    """The run's `--workers` processes but this one, started before its preflight so that their start
+    overlaps it (a forked worker imports what a Schemathesis run needs while it waits for its job).
+    run_parallel takes them; whoever started them stops them if it never runs."""
+    redact, started = Redactor(target.secrets()), []
+    for i in range(settings.workers - 1):
+        started.append(Worker(i + 1, redact, siblings=started))
+    return started
+
+
 def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str], bool],
-                 progress: Callable[[RequirementResult], None] | None = None) -> RunResult:
+                 progress: Callable[[RequirementResult], None] | None = None,
+                 early: Sequence[Worker] = ()) -> RunResult:
+    """`early`: workers of this run already started (start_workers)."""
     catalogue = load_catalogue()
     started = time.monotonic()
     lock = threading.Lock()
@@ -373,8 +393,10 @@ def run_parallel(target: Target, settings: RunSettings, selected: Callable[[str]
     ids = [r.id for r in catalogue.for_api(target.api) if selected(r.id)]
     # Started first (forked from this process when that is safe): their collection overlaps this
     # process's and the quiet requirements.
-    spawned: list[Worker] = []
-    for i in range(settings.workers - 1):
+    spawned = list(early)
+    for worker in spawned:
+        worker.attach(report, scheduler)
+    for i in range(len(spawned), settings.workers - 1):
         spawned.append(Worker(i + 1, redact, report, scheduler, spawned))
     for worker in spawned:
         worker.give(target, each, ids)

@@ -6,7 +6,7 @@ import json
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -23,7 +23,7 @@ from conformance.config import ConfigError, load_target
 from conformance.engine import run_here, selector
 from conformance.grading import counts, grade
 from conformance.http import Client, DeadlinePassed, NoResponse, RateLimited, Redactor
-from conformance.parallel import Elsewhere, run_parallel
+from conformance.parallel import Elsewhere, Worker, run_parallel, start_workers
 from conformance.report import har, html, jsonreport, junit, markdown
 from conformance.results import PropertyRun, RequirementResult, RunResult, TestOutcome
 from conformance.target import RunSettings, Target
@@ -63,11 +63,13 @@ def settings_from(options: Mapping[str, Any], **extra: Any) -> RunSettings:
 
 
 def run_suite(target: Target, settings: RunSettings, selected: Callable[[str], bool] = lambda _: True,
-              progress: Callable[[RequirementResult], None] | None = None) -> RunResult:
+              progress: Callable[[RequirementResult], None] | None = None,
+              early: Sequence[Worker] = ()) -> RunResult:
     """One target's suite: in this process, or with `settings.workers` > 1 shared among that many
-    (parallel.py). `progress` is called with each requirement's result as soon as its last test ends."""
+    (parallel.py; `early`: those of its workers already started). `progress` is called with each
+    requirement's result as soon as its last test ends."""
     if settings.workers > 1:
-        return run_parallel(target, settings, selected, progress)
+        return run_parallel(target, settings, selected, progress, early)
     return run_here(target, settings, selected, progress)
 
 
@@ -267,6 +269,9 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
         # Each target's processes capture its exchanges here, for report.har.
         parts = {t.api: Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="conformance-har-")))
                  for t in chosen}
+        # One target's --workers start while its preflight waits on the target (stopped if it fails).
+        early = start_workers(chosen[0], request.settings) if len(chosen) == 1 else []
+        scratch.callback(lambda: [worker.stop() for worker in early])
         for index, target in enumerate(chosen):
             try:
                 chosen[index] = preflight(target, replace(request.settings, capture_dir=str(parts[target.api])),
@@ -294,7 +299,7 @@ def execute(request: RunRequest, say: Callable[[str], None]) -> int:
         # The APIs side by side: all but the first in worker processes, started before the first runs.
         others = [Elsewhere(target, own[target.api], select, step) for target in chosen[1:]]
         try:
-            results = [run_suite(chosen[0], own[chosen[0].api], select, progress=step)]
+            results = [run_suite(chosen[0], own[chosen[0].api], select, progress=step, early=early)]
             results += [other.result() for other in others]
         finally:
             for other in others:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import sys
 
 from conformance.driver import Part, preload
@@ -24,12 +25,14 @@ def main() -> int:
     inp = os.fdopen(os.dup(sys.stdin.fileno()), "r")
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
     sys.stdout = sys.stderr
+    # Started before the run's preflight (parallel.start_workers): the imports while the job is not there.
+    preloaded = os.name == "posix" and not select.select([inp], [], [], 0)[0]
+    if preloaded:
+        preload()
     job = json.loads(inp.readline())
 
     def send(message: dict) -> None:
         out.write(json.dumps(message) + "\n")
-
-    preloaded = False
 
     def take() -> Unit | None:
         nonlocal preloaded

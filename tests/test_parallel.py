@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conformance import parallel
+from conformance import cli, parallel
 from conformance.driver import Part
 from conformance.engine import Units, run_units, selector
 from conformance.reference.common import ServerOptions
@@ -143,6 +143,46 @@ def test_workers_forked_from_a_cli_process_decide_what_they_take(tmp_path: Path)
     assert outcomes["TRIPORT-CANCEL-01"] == outcomes["TRIPORT-SCHEMA-01"] == "fail"
     written = done.stdout + done.stderr + "".join(p.read_text() for p in (tmp_path / "out").iterdir())
     assert not [secret for secret in secrets if secret in written]
+
+
+def started_workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The worker processes the next runs start, as they are started."""
+    started: list[Any] = []
+    start = parallel._start
+    monkeypatch.setattr(parallel, "_start", lambda siblings: started.append(start(siblings)) or started[-1])
+    return started
+
+
+def test_workers_start_before_the_preflight_and_are_ended_when_it_fails(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs `conformance run --workers 3` against a reference that refuses the configured session
+    (the preflight's read answers 401). Expects exit 3, and the two workers, started before the
+    preflight, ended and reaped when the run returns."""
+    started = started_workers(monkeypatch)
+    with ReferenceServer(ServerOptions(api="triport")) as server:
+        config = tmp_path / "target.toml"
+        write_target_config(config, server.target_config())
+        config.write_text(config.read_text().replace(server.target_config()["credentials"]["session"], "nobody"))
+        code = cli.main(["run", "--config", str(config), "--workers", "3", "--timeout", "3",
+                         "--report-dir", str(tmp_path / "out")])
+    assert code == 3 and len(started) == 2
+    assert all(process.returncode is not None for process in started)
+
+
+def test_the_workers_started_before_the_preflight_are_the_runs(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs `conformance run --workers 3 --only TRIPORT-CANCEL-0[1-4]` against the reference. Expects
+    exit 0 with two worker processes in all (those started before the preflight run the units: none
+    is started again), each ended when the run returns."""
+    started = started_workers(monkeypatch)
+    with ReferenceServer(ServerOptions(api="triport")) as server:
+        config = tmp_path / "target.toml"
+        write_target_config(config, server.target_config())
+        code = cli.main(["run", "--config", str(config), "--workers", "3", "--only", "TRIPORT-CANCEL-0[1-4]",
+                         "--max-examples", "3", "--timeout", "3", "--report-dir", str(tmp_path / "out")])
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert code == 0 and [r["outcome"] for r in report["requirements"]] == ["pass"] * 4
+    assert len(started) == 2 and all(process.returncode == 0 for process in started)
 
 
 class StopAfterFirstTest:
