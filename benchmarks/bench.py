@@ -1,6 +1,7 @@
 """Time to verdict, CPU, memory and requests of `conformance run`, beside a plain `st run`.
 
     python benchmarks/bench.py [--repeats 3] [--latency-ms 50] [--workers 4] [--out benchmarks/RESULTS.md]
+    python benchmarks/bench.py --only-workers | --only-hostile   (one table, printed)
 
 The reference servers run in this process (one thread each), wrapped to count the requests they
 answer; both tools run as child processes against them, alternately, with the same OpenAPI
@@ -214,9 +215,14 @@ def main() -> int:
     parser.add_argument("--hostile-repeats", type=int, default=1,
                         help="runs per hostile target (each takes up to a minute; default 1)")
     parser.add_argument("--only-hostile", action="store_true", help="measure the hostile targets only (print them)")
+    parser.add_argument("--only-workers", action="store_true",
+                        help="measure --workers 1 against --workers N with the latency only (print them)")
     args = parser.parse_args()
     if args.only_hostile:
         print("\n".join(hostile(args.hostile_repeats)))
+        return 0
+    if args.only_workers:
+        print("\n".join(slow(args.repeats, args.latency_ms, args.workers)))
         return 0
     command = "python benchmarks/bench.py " + " ".join(sys.argv[1:])
     with tempfile.TemporaryDirectory() as reports:  # untimed: fills the kit's cache that both tools then read
