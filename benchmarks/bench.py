@@ -155,19 +155,25 @@ def local(repeats: int) -> tuple[list[str], dict[str, list[tuple[str, int, float
     return lines, spent
 
 
+# Triport's latency requirement runs while nothing else is sent (it compares 404 timings): without it,
+# the row says what the rest of the run gains from the processes.
+SLOW_RUNS = (("triport", ()), ("triport", ("--exclude", "TRIPORT-CANCEL-13")), ("teos", ()))
+
+
 def slow(repeats: int, latency_ms: float, workers: int) -> list[str]:
     lines = ["| API | --workers | wall s | CPU s | requests |", "|---|---|---|---|---|"]
-    for api in ("triport", "teos"):
+    for api, extra in SLOW_RUNS:
+        label = f"{api}, `{' '.join(extra)}`" if extra else api
         results = {}
         for n in (1, workers):
             with servers([api], latency_ms) as running, tempfile.TemporaryDirectory() as reports:
                 _, counter, config = running[api]
-                results[n] = [measure(conformance_command([config], Path(reports), n), [counter])
+                results[n] = [measure([*conformance_command([config], Path(reports), n), *extra], [counter])
                               for _ in range(repeats)]
-            lines.append(f"| {api} | {n} | {median(results[n], 'wall_s'):.1f} | {median(results[n], 'cpu_s'):.1f} | "
+            lines.append(f"| {label} | {n} | {median(results[n], 'wall_s'):.1f} | {median(results[n], 'cpu_s'):.1f} | "
                          f"{median(results[n], 'requests'):.0f} |")
         speedup = median(results[1], "wall_s") / median(results[workers], "wall_s")
-        lines.append(f"| {api} | speed-up | {speedup:.2f}x | | |")
+        lines.append(f"| {label} | speed-up | {speedup:.2f}x | | |")
     return lines
 
 

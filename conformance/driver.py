@@ -204,6 +204,7 @@ class _Active:
     digest: CaseDigest | None = None
     breaker: Breaker | None = None
     capture: Capture | None = None
+    probed: Probed | None = None
 
 
 @schemathesis.hook
@@ -275,17 +276,29 @@ class Part:
 ALL = Part()  # the whole run: every phase, every operation
 
 
+class Probed:
+    """What Schemathesis' probes learnt of one target (does it take a NUL byte in a header, a backslash
+    in a path), for the rest of one run: Schemathesis probes once per run, and under --workers each
+    process runs many parts, each a Schemathesis run of its own that would send the probes again."""
+
+    def __init__(self) -> None:
+        self.runs: list[Any] | None = None
+
+
 def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, part: Part = ALL,
-                     capture: Capture | None = None) -> PropertyRun:
+                     capture: Capture | None = None, probed: Probed | None = None) -> PropertyRun:
     """The part's phases (by default all: examples, coverage, fuzzing, stateful), each for
-    `max_examples` cases per operation; stopped at `max_time_s` if it is still running then."""
+    `max_examples` cases per operation; stopped at `max_time_s` if it is still running then.
+    Parts of one run share `probed`: the probes are sent by the first of them only."""
     schema = schemathesis.openapi.from_path(specs.spec_dir() / f"{target.api}.openapi.yaml",
                                             config=_config(target, settings, part))
     if part.operations is not None:
         schema = schema.include(operation_id=list(part.operations))
     _no_local_constants()
     _bounded_sessions()
+    _probing_once()
     _Active.breaker = breaker_for(target.api)
+    _Active.probed = probed
     _Active.guard = OwnershipGuard(target.api, settings.seed)
     _Active.digest = CaseDigest(target.secrets())
     _Active.capture = capture
@@ -314,7 +327,7 @@ def run_schemathesis(target: Target, settings: RunSettings, redact: Redactor, pa
                            ("deadline" if by_deadline else "max-time") if reached.is_set() else "")
     finally:
         ceiling.cancel()
-        _Active.guard = _Active.digest = _Active.breaker = _Active.capture = None
+        _Active.guard = _Active.digest = _Active.breaker = _Active.capture = _Active.probed = None
 
 
 @cache  # one per API and process: the targeted tests and Schemathesis learn from each other's timeouts
@@ -365,6 +378,24 @@ def _bounded_sessions() -> None:
         return session
 
     context.make_session = make_session
+
+
+@cache  # once per process
+def _probing_once() -> None:
+    """A run's parts after its first take the first one's probes (each part adapts its own schema to
+    them, as Schemathesis does after probing). If that moves, tests/test_parallel.py says so."""
+    probes = importlib.import_module("schemathesis.engine.run.probes")
+    original = probes.run
+
+    def run(ctx: Any) -> list[Any]:
+        memo = _Active.probed
+        if memo is None:
+            return original(ctx)
+        if memo.runs is None:
+            memo.runs = original(ctx)
+        return memo.runs
+
+    probes.run = run
 
 
 @cache  # once per process: nothing collects them again afterwards

@@ -14,7 +14,7 @@ import pytest
 from conformance.capture import Capture
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
 from conformance.checks import StepFailed
-from conformance.driver import ALL, Part, run_schemathesis
+from conformance.driver import ALL, Part, Probed, run_schemathesis
 from conformance.grading import grade, verdict
 from conformance.http import CheckFailed, DeadlinePassed, Exchange, RateLimited, Redactor
 from conformance.observer import Observer
@@ -368,6 +368,7 @@ class UnitLoop:
 
     def __init__(self, plan: Plan, units: Units):
         self.plan, self.units = plan, units
+        self.probed = Probed()  # this process's parts probe the target once
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
@@ -386,7 +387,7 @@ class UnitLoop:
             if isinstance(work, Part):
                 settings = replace(self.plan.settings, deadline_s=self.plan.remaining_s())
                 self.units.ran(index, run_schemathesis(self.plan.target, settings, self.plan.redact, work,
-                                                       self.plan.capture))
+                                                       self.plan.capture, self.probed))
             else:
                 self._run(session, items(work))
         self._run(session, [item for item in kept if item.get_closest_marker("whole_api") is not None])

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from schemathesis.schemas import BaseSchema
 
 from conformance import cli, parallel
 from conformance.driver import Part
@@ -216,3 +217,33 @@ def test_the_unit_loop_stops_when_pytest_is_asked_to() -> None:
     assert taken == [0]
     assert [r.id for r in result.results] == ["TRIPORT-CANCEL-04"]
     assert len(result.results[0].tests) == 1
+
+
+def strict_path_decoder(app: Any) -> Any:
+    """ASGI middleware: the answer of a URL decoder that rejects a backslash or a control character
+    before routing (Tomcat's, many WAFs'): 400 with an empty body."""
+    async def rejecting(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and "\\" in scope["path"]:
+            await send({"type": "http.response.start", "status": 400, "headers": [(b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await app(scope, receive, send)
+    return rejecting
+
+
+def test_a_process_s_parts_probe_once_and_each_adapts_to_what_was_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs three Schemathesis parts in one --workers process's loop against a reference whose URL
+    decoder rejects a backslash (400, empty body). Expects Schemathesis' path probe sent once for the
+    three, and each part's cases told that the target rejects such paths (as one run's would be)."""
+    adapted: list[Any] = []
+    adapt = BaseSchema.adapt_to_path_decoder_rejection
+    monkeypatch.setattr(BaseSchema, "adapt_to_path_decoder_rejection",
+                        lambda schema: adapted.append(schema) or adapt(schema))
+    parts = iter(enumerate([Part(("coverage",), ("listInvoices",)), Part(("fuzzing",), ("cancelInvoice",)),
+                            Part(("coverage",), ("getInvoice",))]))
+    with ReferenceServer(ServerOptions(api="triport"), wrap=strict_path_decoder) as server:
+        target = Target.from_mapping(server.target_config())
+        result = run_units(target, SETTINGS, lambda _: False, Units(lambda: next(parts, None), lambda i, run: None))
+        probes = [path for _, path, *_ in server.recorder.requests if "schemathesis-probe" in path]
+    assert result.results == [] and len(probes) == 1
+    assert len(adapted) == 3 and len({id(schema) for schema in adapted}) == 3
