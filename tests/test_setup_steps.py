@@ -61,14 +61,16 @@ def test_a_failed_read_back_is_undecided() -> None:
 
 
 def test_the_preflight_stops_a_refused_create_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    """Runs `conformance run` with a create body the target refuses.
-    Expects exit 3 before any test, with one line naming create.body and what the target answered."""
+    """Runs `conformance run` with a create body the target refuses (both users' creates, sent at once).
+    Expects exit 3 before any test, with one line naming create.body and what the target answered
+    the primary user."""
     with ReferenceServer(ServerOptions(api="triport")) as server:
         config = config_file(tmp_path, server.target_config(), create={"body": {"channel": "carrier-pigeon"}})
         assert cli.main(["run", *QUICK, "--config", str(config), "--report-dir", str(tmp_path / "out")]) == 3
     captured = capsys.readouterr()
     error = captured.err.strip().splitlines()
     assert len(error) == 1 and "fix create.body" in error[0] and "400" in error[0] and "invalid channel" in error[0]
+    assert "second user" not in error[0]
     assert "PASS" not in captured.out and "FAIL" not in captured.out and "Traceback" not in captured.err
 
 
