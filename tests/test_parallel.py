@@ -1,5 +1,6 @@
 """`--workers N`: units handed out longest first and to free workers first, the same verdicts as
-one process, every answer still judged, and a worker that dies makes what it took undecided, not lost."""
+one process, every answer still judged, a worker that dies makes what it took undecided, not lost,
+and a process's Schemathesis parts probe the target once."""
 
 from __future__ import annotations
 
@@ -220,8 +221,8 @@ def test_the_unit_loop_stops_when_pytest_is_asked_to() -> None:
 
 
 def strict_path_decoder(app: Any) -> Any:
-    """ASGI middleware: the answer of a URL decoder that rejects a backslash or a control character
-    before routing (Tomcat's, many WAFs'): 400 with an empty body."""
+    """ASGI middleware: the answer of a URL decoder that rejects a backslash in a path before
+    routing (as Tomcat's and many WAFs' do): 400 with an empty body."""
     async def rejecting(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and "\\" in scope["path"]:
             await send({"type": "http.response.start", "status": 400, "headers": [(b"content-length", b"0")]})
