@@ -139,12 +139,13 @@ def _preflight(api: Api, client: Client, target: Target, settings: RunSettings,
         target = replace(target, create_body=built, create_source="built from the docs")
     users = ["primary"] + (["other"] if any(api.other in r.needs and all(target.has(n) for n in r.needs)
                                             for r in requirements) else [])
-    # Each user's create and cancel at once (two round-trips instead of four); the threads are joined
-    # before any worker is forked. A refusal of the primary user's is said first.
+    # Each user's create and cancel at once (two round-trips instead of four). The threads are joined
+    # here: a worker is forked only while no other thread runs (parallel.py), and a run of several
+    # APIs starts its workers after every preflight. A refusal of the primary user's is said first.
     with ThreadPoolExecutor(len(users)) as pool:
-        created = [pool.submit(_create_once, api, client, target, who) for who in users]
-    for done in created:
-        done.result()
+        creates = [pool.submit(_create_once, api, client, target, who) for who in users]
+    for create in creates:
+        create.result()
     return target
 
 
